@@ -1,0 +1,37 @@
+"""Offer every executed chapter as an ``.ipynb`` download in the book's header.
+
+sphinx-book-theme shows a ".ipynb" entry in its download menu when the page context has
+``ipynb_source``, but it only sets that for MyST-markdown notebooks when a launch service
+(Binder, JupyterHub, ...) *and* a repository URL are configured. The course must offer the
+download without either, so this extension does the same copy unconditionally: myst-nb
+writes each executed notebook to ``_build/jupyter_execute/<page>.ipynb``; we copy it into
+``_build/html/_sources/`` and point the theme at it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from shutil import copy2
+
+
+def _add_ipynb_source(app, pagename, templatename, context, doctree):
+    if doctree is None or context.get("ipynb_source"):
+        return
+    if "kernelspec" not in app.env.metadata.get(pagename, {}):
+        return
+    source = context.get("sourcename", "")
+    if not (source.endswith(".md") or source.endswith(".md.txt")):
+        return  # .ipynb pages are already downloadable as their own source
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.is_file():
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def setup(app):
+    # before sphinx-book-theme builds its header buttons (priority 501)
+    app.connect("html-page-context", _add_ipynb_source, priority=500)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,329 @@
+"""Sliders that move their figure in a live kernel *and* in the static HTML book.
+
+A reader of the built book has no kernel, so an ordinary ``ipywidgets.interact`` slider
+moves but its figure stays frozen. :func:`slider` solves this once for every chapter:
+
+* every value the slider can take is rendered once, as a PNG *frame*, by the same pure
+  drawing function ``draw(fig, **values)``;
+* the displayed object carries two representations: a live ipywidgets view (a slider per
+  parameter and an ``Image`` widget that is redrawn on change) for Jupyter, and a
+  self-contained HTML version (``<input type="range">`` + the frames + ~30 lines of
+  inline JavaScript) for the static book, which selects it over the widget view
+  (``nb_mime_priority_overrides`` in ``_config.yml``) and so loads no widget JavaScript.
+
+Chapter authors write a pure ``draw(fig, **values)`` that only draws on the ``Figure`` it
+is given (testable on its own, no pyplot state), then one line::
+
+    cl.slider(draw_angle, theta=np.linspace(0, 180, 19), caption="...")
+
+Page weight: each frame is a palette PNG; :data:`MAX_FRAMES` caps the frames of one
+slider and ``benchmarks/bench_book.py`` reports the weight of every page.
+
+Section: used by every section; introduced in chapter 1 ("How the sliders work").
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import itertools
+import json
+import numbers
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+__all__ = ["Param", "StaticSlider", "slider", "render_png", "MAX_FRAMES"]
+
+#: Upper bound on frames (the product of all parameter grids) in one slider.
+MAX_FRAMES = 120
+#: Default frame geometry: 6.4 x 3.6 inches at 80 dpi is 512 x 288 pixels.
+DEFAULT_FIGSIZE = (6.4, 3.6)
+DEFAULT_DPI = 80
+#: Colours kept in the palette PNG; plots use few colours, so this is visually lossless
+#: for line art and saves ~60 % against RGBA PNG.
+PALETTE_COLORS = 128
+
+
+@dataclass(frozen=True)
+class Param:
+    """One slider: a name (the keyword passed to ``draw``), its values and a label.
+
+    ``values`` is the grid of values the slider steps through (the static book has one
+    frame per combination of values). ``fmt`` formats a value for the label.
+    """
+
+    name: str
+    values: tuple
+    label: str = ""
+    fmt: str = "{:.3g}"
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ValueError(f"slider parameter name must be an identifier, got {self.name!r}")
+        vals = tuple(self.values)
+        if len(vals) < 2:
+            raise ValueError(
+                f"slider parameter {self.name!r} needs at least 2 values, got {len(vals)}; "
+                "pass e.g. np.linspace(start, stop, num)"
+            )
+        clean = []
+        for v in vals:
+            if isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, bool):
+                clean.append(int(v))
+            elif isinstance(v, numbers.Real) and not isinstance(v, bool):
+                if not np.isfinite(v):
+                    raise ValueError(f"slider parameter {self.name!r} has a non-finite value {v!r}")
+                clean.append(float(v))
+            else:
+                raise TypeError(
+                    f"slider parameter {self.name!r} values must be real numbers, got {v!r}"
+                )
+        object.__setattr__(self, "values", tuple(clean))
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
+
+    def text(self, value) -> str:
+        return self.fmt.format(value)
+
+
+def _as_param(name: str, spec) -> Param:
+    if isinstance(spec, Param):
+        if spec.name != name:
+            raise ValueError(f"Param named {spec.name!r} passed as keyword {name!r}")
+        return spec
+    if isinstance(spec, (str, bytes)) or not isinstance(spec, (Sequence, np.ndarray)):
+        raise TypeError(
+            f"slider parameter {name!r} must be a sequence of values or a Param, "
+            f"got {type(spec).__name__}"
+        )
+    return Param(name, tuple(np.asarray(spec).tolist()))
+
+
+def render_png(draw: Callable[..., Any], values: Mapping[str, Any], *,
+               figsize=DEFAULT_FIGSIZE, dpi=DEFAULT_DPI, palette=PALETTE_COLORS) -> bytes:
+    """Draw one frame: a new ``Figure``, ``draw(fig, **values)``, then PNG bytes.
+
+    Uses ``matplotlib.figure.Figure`` directly (no pyplot), so frames never leak into a
+    notebook's inline output and never share state. With ``palette`` set, the PNG is
+    quantized to that many colours (``None`` keeps full RGBA).
+    """
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    draw(fig, **values)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    if palette is None:
+        return buf.getvalue()
+    from PIL import Image  # Pillow is a dependency of matplotlib
+
+    buf.seek(0)
+    img = Image.open(buf).convert("RGB").quantize(colors=palette, method=Image.Quantize.MEDIANCUT,
+                                                  dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+_JS = """
+(function () {
+  var root = document.getElementById(%(id)s);
+  if (!root || root.dataset.ready) { return; }
+  root.dataset.ready = "1";
+  var data = JSON.parse(root.querySelector("script[type='application/json']").textContent);
+  var img = root.querySelector("img.cl-slider-frame");
+  var inputs = root.querySelectorAll("input[type=range]");
+  function update() {
+    var idx = 0;
+    for (var i = 0; i < inputs.length; i++) {
+      var k = parseInt(inputs[i].value, 10);
+      idx = idx * data.sizes[i] + k;
+      var out = root.querySelector("output[data-param='" + i + "']");
+      out.textContent = data.labels[i][k];
+      inputs[i].setAttribute("aria-valuetext", data.labels[i][k]);
+    }
+    img.src = "data:image/png;base64," + data.frames[idx];
+    root.dataset.frame = String(idx);
+  }
+  for (var j = 0; j < inputs.length; j++) { inputs[j].addEventListener("input", update); }
+  update();
+})();
+"""
+
+
+@dataclass
+class StaticSlider:
+    """What :func:`slider` returns: displays as a live widget or as static HTML."""
+
+    draw: Callable[..., Any]
+    params: tuple
+    initial: dict
+    caption: str = ""
+    alt: str = ""
+    figsize: tuple = DEFAULT_FIGSIZE
+    dpi: int = DEFAULT_DPI
+    _frames: list | None = field(default=None, repr=False)
+    _widget: Any = field(default=None, repr=False)
+
+    # -- the frames -------------------------------------------------------------------
+    def combos(self):
+        """All parameter combinations in C order (last parameter varies fastest)."""
+        names = [p.name for p in self.params]
+        for vals in itertools.product(*(p.values for p in self.params)):
+            yield dict(zip(names, vals))
+
+    def frames(self) -> list[bytes]:
+        """Every frame as PNG bytes, rendered once and cached."""
+        if self._frames is None:
+            self._frames = [render_png(self.draw, c, figsize=self.figsize, dpi=self.dpi)
+                            for c in self.combos()]
+        return self._frames
+
+    def initial_index(self) -> tuple[int, ...]:
+        return tuple(p.values.index(self.initial[p.name]) for p in self.params)
+
+    # -- static HTML ------------------------------------------------------------------
+    def to_html(self) -> str:
+        """Self-contained HTML: range inputs, the frames and a tiny inline script."""
+        el_id = "cl-slider-" + uuid.uuid4().hex[:12]
+        data = {
+            "sizes": [len(p.values) for p in self.params],
+            "labels": [[p.text(v) for v in p.values] for p in self.params],
+            "frames": [base64.b64encode(f).decode("ascii") for f in self.frames()],
+        }
+        start = self.initial_index()
+        first = data["frames"][int(np.ravel_multi_index(start, data["sizes"]))]
+        rows = []
+        for i, (p, k) in enumerate(zip(self.params, start)):
+            rows.append(
+                '<label class="cl-slider-row">'
+                f'<span class="cl-slider-name">{html.escape(p.label)}</span>'
+                f'<input type="range" min="0" max="{len(p.values) - 1}" step="1" value="{k}" '
+                f'aria-label="{html.escape(p.label, quote=True)}">'
+                f'<output data-param="{i}">{html.escape(p.text(p.values[k]))}</output>'
+                "</label>"
+            )
+        caption = (f'<figcaption class="cl-slider-caption">{html.escape(self.caption)}</figcaption>'
+                   if self.caption else "")
+        alt = html.escape(self.alt or self.caption or "interactive figure", quote=True)
+        payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+        return (
+            f'<figure class="cl-slider" id="{el_id}">'
+            + "".join(rows)
+            + f'<img class="cl-slider-frame" alt="{alt}" src="data:image/png;base64,{first}">'
+            + caption
+            + f'<script type="application/json">{payload}</script>'
+            + "<script>" + _JS % {"id": json.dumps(el_id)} + "</script>"
+            + "</figure>"
+        )
+
+    # -- live widget ------------------------------------------------------------------
+    def widget(self):
+        """The live ipywidgets version: one slider per parameter above an Image."""
+        if self._widget is not None:
+            return self._widget
+        import ipywidgets as w
+
+        controls = []
+        for p in self.params:
+            controls.append(w.SelectionSlider(
+                options=[(p.text(v), v) for v in p.values],
+                value=self.initial[p.name],
+                description=p.label,
+                continuous_update=True,
+                style={"description_width": "initial"},
+                layout=w.Layout(width="min(100%, 34em)"),
+            ))
+        image = w.Image(format="png", value=self._png_for(self.initial))
+        cache: dict = {}
+
+        def redraw(_change=None):
+            values = {p.name: c.value for p, c in zip(self.params, controls)}
+            key = tuple(values.values())
+            if key not in cache:
+                cache[key] = self._png_for(values)
+            image.value = cache[key]
+
+        for c in controls:
+            c.observe(redraw, names="value")
+        parts = controls + [image]
+        if self.caption:
+            parts.append(w.HTML(f"<em>{html.escape(self.caption)}</em>"))
+        self._widget = w.VBox(parts)
+        return self._widget
+
+    def _png_for(self, values):
+        if self._frames is not None:
+            idx = tuple(p.values.index(values[p.name]) for p in self.params)
+            return self._frames[int(np.ravel_multi_index(idx, [len(p.values) for p in self.params]))]
+        return render_png(self.draw, values, figsize=self.figsize, dpi=self.dpi)
+
+    # -- display ----------------------------------------------------------------------
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {"text/plain": f"<slider: {', '.join(p.name for p in self.params)}; "
+                                f"{len(list(self.combos()))} frames>",
+                  "text/html": self.to_html()}
+        try:
+            view = self.widget()._repr_mimebundle_()
+        except Exception:  # no ipywidgets comm available: the HTML version still works
+            view = None
+        if view:
+            bundle.update({k: v for k, v in view.items() if k != "text/plain"})
+        return bundle
+
+
+def slider(draw: Callable[..., Any], *, caption: str = "", alt: str = "",
+           figsize=DEFAULT_FIGSIZE, dpi: int = DEFAULT_DPI, initial: Mapping | None = None,
+           **params) -> StaticSlider:
+    """One-line interactive figure that works in Jupyter and in the static book.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(fig, **values)`` draws on the ``matplotlib.figure.Figure`` it is given
+        (add axes with ``fig.subplots()``); it must not use pyplot. Pure: same values,
+        same picture.
+    **params : sequence of numbers or Param
+        One keyword per slider, e.g. ``theta=np.linspace(0, 180, 19)``; the product of
+        the grid sizes is the number of frames (at most :data:`MAX_FRAMES`).
+    initial : mapping, optional
+        Starting value per parameter (must be on its grid); default: the middle value.
+    caption, alt : str
+        Caption under the figure (what to look for) and alternative text.
+
+    Returns
+    -------
+    StaticSlider
+        Display it (last expression of a cell): Jupyter shows the live widget, the static
+        book shows the pre-rendered version.
+    """
+    if not callable(draw):
+        raise TypeError(f"draw must be a function draw(fig, **values), got {type(draw).__name__}")
+    if not params:
+        raise ValueError("slider needs at least one parameter, e.g. theta=np.linspace(0, 180, 19)")
+    ps = tuple(_as_param(name, spec) for name, spec in params.items())
+    n_frames = int(np.prod([len(p.values) for p in ps]))
+    if n_frames > MAX_FRAMES:
+        raise ValueError(
+            f"{n_frames} frames exceed MAX_FRAMES={MAX_FRAMES} "
+            f"({' x '.join(str(len(p.values)) for p in ps)}); use coarser grids"
+        )
+    start = {}
+    for p in ps:
+        if initial is not None and p.name in initial:
+            v = initial[p.name]
+            matches = [u for u in p.values if np.isclose(u, v)]
+            if not matches:
+                raise ValueError(f"initial value {v!r} of {p.name!r} is not on its grid {p.values}")
+            start[p.name] = matches[0]
+        else:
+            start[p.name] = p.values[len(p.values) // 2]
+    if initial is not None:
+        unknown = set(initial) - {p.name for p in ps}
+        if unknown:
+            raise ValueError(f"initial names unknown parameters: {sorted(unknown)}")
+    return StaticSlider(draw=draw, params=ps, initial=start, caption=caption, alt=alt,
+                        figsize=tuple(figsize), dpi=int(dpi))

@@ -1,0 +1,24 @@
+"""nbgrader configuration for the course.
+
+Instructor master copies (solutions + hidden tests) live in ``solutions/<assignment>/``;
+``nbgrader generate_assignment <assignment>`` writes the student release to
+``exercises/<assignment>/``. Run nbgrader from this directory (the course root).
+"""
+
+c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.root = "."
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+
+# Stored notebooks carry no outputs; the release must not either.
+c.ClearOutput.enabled = True
+# A student's notebook must not take minutes; a cell that does is stopped.
+c.ExecutePreprocessor.timeout = 60
+c.Execute.timeout = 60
+
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE\nraise NotImplementedError()",
+}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
