@@ -1,4 +1,6 @@
-"""Offer every executed chapter as an ``.ipynb`` download in the book's header.
+"""Two small fixes to the HTML that Jupyter Book 1 produces for this course.
+
+1. Offer every executed chapter as an ``.ipynb`` download in the book's header.
 
 sphinx-book-theme shows a ".ipynb" entry in its download menu when the page context has
 ``ipynb_source``, but it only sets that for MyST-markdown notebooks when a launch service
@@ -6,6 +8,11 @@ sphinx-book-theme shows a ".ipynb" entry in its download menu when the page cont
 download without either, so this extension does the same copy unconditionally: myst-nb
 writes each executed notebook to ``_build/jupyter_execute/<page>.ipynb``; we copy it into
 ``_build/html/_sources/`` and point the theme at it.
+
+2. Drop duplicated ``<script>`` tags. sphinx-thebe 0.3 registers its inline configuration
+script (``const THEBE_JS_URL = ...``) twice, and the second copy throws "Identifier
+'THEBE_JS_URL' has already been declared" on every page; the browser test requires a
+clean console.
 """
 
 from __future__ import annotations
@@ -31,7 +38,26 @@ def _add_ipynb_source(app, pagename, templatename, context, doctree):
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
+def _dedupe_scripts(app, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for js in scripts:
+        # same file (or inline body) and attributes; the copies differ only in priority
+        # same file (or inline body) and attributes; copies differ in priority or in
+        # an inline script's filename ("" or None)
+        key = (getattr(js, "filename", js) or None,
+               tuple(sorted((getattr(js, "attributes", None) or {}).items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(js)
+    context["script_files"] = unique
+
+
 def setup(app):
     # before sphinx-book-theme builds its header buttons (priority 501)
     app.connect("html-page-context", _add_ipynb_source, priority=500)
+    app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
+
