@@ -1,0 +1,51 @@
+"""Shared fixtures: the repository root and the built book."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+HTML = ROOT / "_build" / "html"
+
+
+def toc_files() -> list[str]:
+    """Every page in _toc.yml (without suffix), root first."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        for ch in part.get("chapters", []):
+            files.append(ch["file"])
+            files.extend(s["file"] for s in ch.get("sections", []))
+    return files
+
+
+def chapter_files() -> list[str]:
+    """The executable chapter notebooks listed in the table of contents."""
+    return [f for f in toc_files() if f.startswith("chapters/")]
+
+
+def run_book_build(source: Path, *extra: str) -> subprocess.CompletedProcess:
+    """A real `jupyter-book build` with warnings as errors (as `make book` runs it)."""
+    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
+    return subprocess.run(
+        [str(BIN / "jupyter-book"), "build", str(source), "--warningiserror", "--nitpick",
+         "--keep-going", *extra],
+        capture_output=True, text=True, env=env, timeout=1800,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_book() -> Path:
+    """Build the course's book (cached execution: fast when nothing changed)."""
+    proc = run_book_build(ROOT)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"jupyter-book build failed:\n{log[-6000:]}"
+    assert "build succeeded" in log, log[-3000:]
+    return HTML

@@ -1,0 +1,124 @@
+"""The book builds with warnings as errors, every chapter executes, and failures fail it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import HTML, ROOT, chapter_files, run_book_build, toc_files
+
+pytestmark = pytest.mark.slow
+
+#: Page-weight budget for one chapter page, frames included (bytes of its HTML file).
+PAGE_BUDGET = 4 * 1024 * 1024
+
+
+def test_every_toc_page_is_built(built_book):
+    for page in toc_files():
+        assert (built_book / f"{page}.html").is_file(), f"{page} missing from the built book"
+
+
+@pytest.mark.parametrize("chapter", chapter_files())
+def test_chapter_executed_without_errors(built_book, chapter):
+    executed = ROOT / "_build" / "jupyter_execute" / f"{chapter}.ipynb"
+    assert executed.is_file(), f"{chapter} was not executed"
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code, f"{chapter} has no code cells"
+    for i, cell in enumerate(code):
+        assert cell.get("execution_count") is not None, f"{chapter}: code cell {i} did not run"
+        tags = cell.get("metadata", {}).get("tags", [])
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if "raises-exception" in tags:
+            assert errors, f"{chapter}: cell {i} is tagged raises-exception but did not raise"
+        else:
+            assert not errors, f"{chapter}: code cell {i} raised {errors[0].get('ename')}"
+
+
+@pytest.mark.parametrize("chapter", chapter_files())
+def test_chapter_is_downloadable_as_ipynb(built_book, chapter):
+    page = (built_book / f"{chapter}.html").read_text(encoding="utf-8")
+    name = Path(chapter).name + ".ipynb"
+    assert f'_sources/{chapter}.ipynb"' in page, f"no .ipynb download link on {chapter}"
+    nb = json.loads((built_book / "_sources" / f"{chapter}.ipynb").read_text(encoding="utf-8"))
+    assert nb["nbformat"] == 4 and nb["cells"], name
+
+
+@pytest.mark.parametrize("chapter", chapter_files())
+def test_chapter_page_within_budget(built_book, chapter):
+    size = (built_book / f"{chapter}.html").stat().st_size
+    assert size <= PAGE_BUDGET, f"{chapter}.html is {size / 2**20:.2f} MiB > {PAGE_BUDGET / 2**20} MiB"
+
+
+def test_exercise_pages_are_shown_not_executed(built_book):
+    for page in toc_files():
+        if not page.startswith("exercises/"):
+            continue
+        assert not (ROOT / "_build" / "jupyter_execute" / f"{page}.ipynb").exists() or \
+            not any(c.get("outputs") for c in json.loads(
+                (ROOT / "_build" / "jupyter_execute" / f"{page}.ipynb").read_text())["cells"]
+                if c["cell_type"] == "code"), f"{page} was executed"
+        html = (built_book / f"{page}.html").read_text(encoding="utf-8")
+        assert "NotImplementedError" in html, f"{page} does not show the stubs"
+        assert f'_sources/{page}.ipynb"' in html, f"{page} has no download link"
+
+
+class _Assets(HTMLParser):
+    """Collects the URLs a page *loads* (scripts, images, styles, fonts, icons)."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "img", "iframe", "source", "video", "audio") and a.get("src"):
+            self.urls.append(a["src"])
+        elif tag == "link" and a.get("href") and set((a.get("rel") or "").split()) & {
+                "stylesheet", "preload", "icon", "modulepreload", "prefetch"}:
+            self.urls.append(a["href"])
+
+
+def test_no_third_party_assets_in_pages(built_book):
+    """Scripts, styles, images and fonts are all local (plain links to other sites may exist)."""
+    for page in toc_files():
+        parser = _Assets()
+        parser.feed((built_book / f"{page}.html").read_text(encoding="utf-8"))
+        assert parser.urls, f"{page}: parser found no assets at all"
+        remote = [u for u in parser.urls if re.match(r"(https?:)?//", u)]
+        assert not remote, f"{page} loads from other hosts: {remote}"
+
+
+def _mini_book(tmp_path: Path, cell: str) -> Path:
+    """A one-page book with the course's own _config.yml and a given code cell."""
+    book = tmp_path / "book"
+    book.mkdir()
+    shutil.copy(ROOT / "_config.yml", book / "_config.yml")
+    for d in ("_static", "_vendor", "_ext"):
+        shutil.copytree(ROOT / d, book / d)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: index\n")
+    (book / "index.md").write_text(
+        "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+        "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n"
+        f"# Probe\n\nText.\n\n```{{code-cell}} ipython3\n{cell}\n```\n"
+    )
+    return book
+
+
+def test_a_raising_notebook_fails_the_build(tmp_path):
+    book = _mini_book(tmp_path, "raise RuntimeError('boom from a chapter')")
+    proc = run_book_build(book)
+    assert proc.returncode != 0, "a chapter cell that raises must fail the build"
+    assert "boom from a chapter" in proc.stdout + proc.stderr
+
+
+def test_the_same_config_builds_a_good_notebook(tmp_path):
+    """Control for the test above: the mini book itself is fine when its cell is."""
+    book = _mini_book(tmp_path, "x = 1 + 1\nx")
+    proc = run_book_build(book)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
