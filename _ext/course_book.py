@@ -13,7 +13,14 @@ writes each executed notebook to ``_build/jupyter_execute/<page>.ipynb``; we cop
 script (``const THEBE_JS_URL = ...``) twice, and the second copy throws "Identifier
 'THEBE_JS_URL' has already been declared" on every page; the browser test requires a
 clean console.
+
+3. Drop the ipywidgets state that myst-nb embeds for executed notebooks. The course
+loads no widget JavaScript in the static book (sliders use their pre-rendered HTML
+version, see calclib.sliders), so nothing reads that state; it only adds one encoded
+frame per slider to the page weight.
 """
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 from __future__ import annotations
 
@@ -38,12 +45,14 @@ def _add_ipynb_source(app, pagename, templatename, context, doctree):
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
-def _dedupe_scripts(app, pagename, templatename, context, doctree):
+def _clean_scripts(app, pagename, templatename, context, doctree):
     scripts = context.get("script_files")
     if not scripts:
         return
     seen, unique = set(), []
     for js in scripts:
+        if (getattr(js, "attributes", None) or {}).get("type") == WIDGET_STATE:
+            continue
         # same file (or inline body) and attributes; the copies differ only in priority
         # same file (or inline body) and attributes; copies differ in priority or in
         # an inline script's filename ("" or None)
@@ -58,6 +67,6 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 def setup(app):
     # before sphinx-book-theme builds its header buttons (priority 501)
     app.connect("html-page-context", _add_ipynb_source, priority=500)
-    app.connect("html-page-context", _dedupe_scripts, priority=900)
+    app.connect("html-page-context", _clean_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 

@@ -122,3 +122,12 @@ def test_the_same_config_builds_a_good_notebook(tmp_path):
     book = _mini_book(tmp_path, "x = 1 + 1\nx")
     proc = run_book_build(book)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+
+
+@pytest.mark.parametrize("chapter", chapter_files())
+def test_no_unused_widget_state_or_widget_js(built_book, chapter):
+    """The static book uses the sliders' HTML version: no widget state, no widget JS."""
+    html = (built_book / f"{chapter}.html").read_text(encoding="utf-8")
+    assert "application/vnd.jupyter.widget-state+json" not in html
+    assert "embed-amd" not in html and "require.min.js" not in html
+    assert "widget-view+json" not in html, "a widget view was rendered instead of the HTML frames"
