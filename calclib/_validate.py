@@ -16,7 +16,11 @@ def _as_float_array(x, name: str) -> np.ndarray:
     if callable(x):
         raise TypeError(f"{name} must be an array of numbers, got the function {x!r}")
     try:
-        arr = np.asarray(x, dtype=float)
+        arr = np.asarray(x)
+        if np.iscomplexobj(arr):
+            # np.asarray(..., dtype=float) would only warn and drop the imaginary part
+            raise TypeError("complex values are not real numbers; pass x.real or abs(x)")
+        arr = arr.astype(float)
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"{name} must be an array of real numbers, got {type(x).__name__} ({exc})"

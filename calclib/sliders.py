@@ -315,10 +315,18 @@ def slider(draw: Callable[..., Any], *, caption: str = "", alt: str = "",
     for p in ps:
         if initial is not None and p.name in initial:
             v = initial[p.name]
-            matches = [u for u in p.values if np.isclose(u, v)]
-            if not matches:
+            # the nearest grid value, if it equals v up to rounding; a tolerance relative
+            # to the grid's scale (np.isclose's absolute 1e-8 would match every value of
+            # a grid like 1e-10, 1e-9, 1e-8)
+            grid = np.asarray(p.values, dtype=float)
+            try:
+                dist = np.abs(grid - float(v))
+            except (TypeError, ValueError):
+                raise TypeError(f"initial value of {p.name!r} must be a number, got {v!r}") from None
+            k = int(np.argmin(dist))
+            if not dist[k] <= 1e-9 * np.max(np.abs(grid)):
                 raise ValueError(f"initial value {v!r} of {p.name!r} is not on its grid {p.values}")
-            start[p.name] = matches[0]
+            start[p.name] = p.values[k]
         else:
             start[p.name] = p.values[len(p.values) // 2]
     if initial is not None:

@@ -53,7 +53,7 @@ def unit_vector(v) -> np.ndarray:
     v = as_vector(v, "v")
     if not np.any(v):
         raise ValueError("v is the zero vector, which has no direction; it has no unit vector")
-    return v / norm(v)
+    return _direction(v, "v", "normalized")
 
 
 def dot(a, b) -> float:
@@ -71,8 +71,8 @@ def cosine_similarity(a, b) -> float:
     """
     a, b = as_vector(a, "a"), as_vector(b, "b")
     check_same_shape(a, b)
-    ua = a / _nonzero_norm(a, "a", "compared by angle")
-    ub = b / _nonzero_norm(b, "b", "compared by angle")
+    ua = _direction(a, "a", "compared by angle")
+    ub = _direction(b, "b", "compared by angle")
     return float(np.clip(ua @ ub, -1.0, 1.0))
 
 
@@ -85,8 +85,8 @@ def angle(a, b, degrees: bool = False) -> float:
     """
     a, b = as_vector(a, "a"), as_vector(b, "b")
     check_same_shape(a, b)
-    ua = a / _nonzero_norm(a, "a", "given an angle")
-    ub = b / _nonzero_norm(b, "b", "given an angle")
+    ua = _direction(a, "a", "given an angle")
+    ub = _direction(b, "b", "given an angle")
     # |sin| from the component of ub orthogonal to ua
     sin = np.linalg.norm(ub - (ua @ ub) * ua)
     theta = float(np.arctan2(sin, ua @ ub))
@@ -107,16 +107,14 @@ def cosine_similarity_matrix(A, B=None) -> np.ndarray:
         zero = np.flatnonzero(~np.any(M, axis=1))
         if zero.size:
             raise ValueError(f"row {int(zero[0])} of {name} is the zero vector; its cosine similarity is undefined")
-    An = A / np.linalg.norm(A, axis=1, keepdims=True)
-    Bn = B / np.linalg.norm(B, axis=1, keepdims=True)
-    return np.clip(An @ Bn.T, -1.0, 1.0)
+    return np.clip(_unit_rows(A) @ _unit_rows(B).T, -1.0, 1.0)
 
 
 def scalar_projection(a, b) -> float:
     r"""The signed length of ``a`` along ``b``: :math:`a\cdot b / \|b\|`. Section 2.2."""
     a, b = as_vector(a, "a"), as_vector(b, "b")
     check_same_shape(a, b)
-    return float(a @ b) / _nonzero_norm(b, "b", "projected onto")
+    return float(a @ _direction(b, "b", "projected onto"))
 
 
 def project(a, b) -> np.ndarray:
@@ -128,7 +126,7 @@ def project(a, b) -> np.ndarray:
     """
     a, b = as_vector(a, "a"), as_vector(b, "b")
     check_same_shape(a, b)
-    ub = b / _nonzero_norm(b, "b", "projected onto")
+    ub = _direction(b, "b", "projected onto")
     return (a @ ub) * ub
 
 
@@ -183,10 +181,13 @@ def gram_schmidt(V, tol: float = 1e-10) -> np.ndarray:
         raise ValueError(f"tol must be positive, got {tol}")
     Q = np.zeros((n, k))
     for j in range(k):
-        v = V[:, j].copy()
-        size = np.linalg.norm(v)
-        if size == 0.0:
+        scale = np.max(np.abs(V[:, j]))
+        if scale == 0.0:
             raise ValueError(f"column {j} of V is the zero vector; it cannot be orthonormalized")
+        # Q does not change when a column is scaled by a positive number; scaling by its
+        # largest entry keeps tiny or huge columns from underflowing/overflowing in norms
+        v = V[:, j] / scale
+        size = np.linalg.norm(v)
         for _ in range(2):
             for i in range(j):
                 v -= (Q[:, i] @ v) * Q[:, i]
@@ -207,12 +208,17 @@ def standardize(X) -> np.ndarray:
     Section 2.3.
     """
     X = as_matrix(X, "X")
-    mu = X.mean(axis=0)
-    s = X.std(axis=0)
-    const = np.flatnonzero(s <= 1e-14 * np.maximum(1.0, np.abs(mu)))
+    # z does not change when a column is scaled by a positive number; dividing by its
+    # largest entry first keeps the variance from under/overflowing and makes the
+    # "constant" test relative to the column's own scale (not to the unit 1)
+    m = np.max(np.abs(X), axis=0)
+    Xs = X / np.where(m > 0, m, 1.0)
+    mu = Xs.mean(axis=0)
+    s = Xs.std(axis=0)
+    const = np.flatnonzero(s <= 1e-14)
     if const.size:
         raise ValueError(f"column {int(const[0])} of X is constant; it cannot be scaled to unit variance")
-    return (X - mu) / s
+    return (Xs - mu) / s
 
 
 def pca(X, k: int):
@@ -261,12 +267,21 @@ def projected_variance(X, u) -> float:
     u = as_vector(u, "u")
     if u.shape != (X.shape[1],):
         raise ValueError(f"u must have length {X.shape[1]} (the number of columns of X), got {u.shape}")
-    u = u / _nonzero_norm(u, "u", "a projection direction")
+    u = _direction(u, "u", "a projection direction")
     z = (X - X.mean(axis=0)) @ u
     return float(np.mean(z ** 2))
 
 
-def _nonzero_norm(v: np.ndarray, name: str, what: str) -> float:
-    if not np.any(v):
+def _direction(v: np.ndarray, name: str, what: str) -> np.ndarray:
+    """``v / ‖v‖₂``, raising for the zero vector; scaled first so no entry under/overflows."""
+    m = np.max(np.abs(v))
+    if m == 0.0:
         check_nonzero(v, name, what)
-    return norm(v)
+    u = v / m  # largest entry is ±1, so u @ u lies in [1, n]
+    return u / np.sqrt(u @ u)
+
+
+def _unit_rows(M: np.ndarray) -> np.ndarray:
+    """Each (nonzero) row of ``M`` divided by its L2 norm, with the same scaling as above."""
+    U = M / np.max(np.abs(M), axis=1, keepdims=True)
+    return U / np.sqrt(np.sum(U * U, axis=1, keepdims=True))

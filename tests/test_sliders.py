@@ -1,0 +1,389 @@
+"""calclib.sliders: the one slider helper of the book, tested once, here.
+
+Chapters only test their pure ``draw``/``compute`` functions; this file checks that the
+helper turns any such function into (a) correct PNG frames, (b) self-contained static HTML
+whose frame order matches its script, and (c) a live ipywidgets view whose image follows
+its sliders. Frames are drawn small to keep the file fast.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from html.parser import HTMLParser
+
+import ipywidgets as widgets
+import matplotlib
+import numpy as np
+import pytest
+from PIL import Image
+
+import calclib as cl
+from calclib.sliders import MAX_FRAMES, Param, StaticSlider, render_png
+
+matplotlib.use("Agg")
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+SMALL = dict(figsize=(1.5, 0.75), dpi=40)    # 60 x 30 pixels
+A = (-2.0, 0.0, 2.0)
+B = (-1, 1)
+
+
+def draw_line(fig, a, b):
+    """A pure draw function whose picture depends on both values."""
+    ax = fig.subplots()          # as the docstring asks: no pyplot, axes from the figure
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-3, 3)
+    ax.plot([0, 1], [a, b], color="black", lw=4)
+
+
+def draw_one(fig, a):
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.set_ylim(-3, 3)
+    ax.axhline(a, color="tab:blue", lw=6)
+
+
+def decode(png: bytes) -> Image.Image:
+    assert png[:8] == PNG_SIGNATURE
+    img = Image.open(io.BytesIO(png))
+    img.load()                              # decodes the whole stream: fails on corruption
+    return img
+
+
+@pytest.fixture(scope="module")
+def two_param_slider():
+    return cl.slider(draw_line, a=A, b=Param("b", B, label="slope end", fmt="{:+d} m"),
+                     initial={"a": 2.0, "b": -1}, caption="Move a & b: x < y", **SMALL)
+
+
+@pytest.fixture(scope="module")
+def frames(two_param_slider):
+    return two_param_slider.frames()
+
+
+# --------------------------------------------------------------------------------------
+# Param
+# --------------------------------------------------------------------------------------
+
+def test_param_normalizes_values():
+    p = Param("theta", np.linspace(0, 1, 3))
+    assert p.values == (0.0, 0.5, 1.0) and all(type(v) is float for v in p.values)
+    assert p.label == "theta"
+    q = Param("n", np.arange(2, 5), label="degree")
+    assert q.values == (2, 3, 4) and all(type(v) is int for v in q.values)
+    assert q.label == "degree"
+    assert Param("x", [np.float32(0.5), np.int64(2)]).values == (0.5, 2)
+    assert Param("x", [1, 2], fmt="{:.1f} s").text(2) == "2.0 s"
+
+
+@pytest.mark.parametrize("name", ["1x", "a b", "", "theta-1", 3, None])
+def test_param_name_must_be_an_identifier(name):
+    with pytest.raises(ValueError, match=r"name must be an identifier"):
+        Param(name, [0, 1])
+
+
+@pytest.mark.parametrize("values", [[], [1.0], np.array([2.0])])
+def test_param_needs_two_values(values):
+    with pytest.raises(ValueError, match=r"'t' needs at least 2 values.*np\.linspace"):
+        Param("t", values)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_param_rejects_non_finite(bad):
+    with pytest.raises(ValueError, match=r"'t' has a non-finite value"):
+        Param("t", [0.0, bad, 1.0])
+
+
+@pytest.mark.parametrize("bad", ["a", None, True, 1 + 2j, [1, 2]])
+def test_param_rejects_non_numbers(bad):
+    with pytest.raises(TypeError, match=r"'t' values must be real numbers"):
+        Param("t", [0.0, bad])
+
+
+# --------------------------------------------------------------------------------------
+# slider(): argument checks
+# --------------------------------------------------------------------------------------
+
+def test_slider_rejects_non_callable_draw():
+    with pytest.raises(TypeError, match=r"draw must be a function draw\(fig, \*\*values\)"):
+        cl.slider("draw", a=[0, 1])
+    with pytest.raises(TypeError, match=r"got ndarray"):
+        cl.slider(np.zeros(3), a=[0, 1])
+
+
+def test_slider_needs_a_parameter():
+    with pytest.raises(ValueError, match=r"at least one parameter"):
+        cl.slider(draw_one)
+
+
+def test_slider_frame_limit():
+    cl.slider(draw_line, a=range(10), b=range(MAX_FRAMES // 10))    # exactly at the limit
+    with pytest.raises(ValueError, match=rf"{MAX_FRAMES + 1} frames exceed MAX_FRAMES="
+                                         rf"{MAX_FRAMES} \({MAX_FRAMES + 1}\)"):
+        cl.slider(draw_one, a=range(MAX_FRAMES + 1))
+    with pytest.raises(ValueError, match=r"121 frames exceed.*\(11 x 11\); use coarser grids"):
+        cl.slider(draw_line, a=range(11), b=range(11))
+
+
+def test_slider_parameter_spec_errors():
+    with pytest.raises(TypeError, match=r"'a' must be a sequence of values or a Param, got str"):
+        cl.slider(draw_one, a="0123")
+    with pytest.raises(TypeError, match=r"got int"):
+        cl.slider(draw_one, a=5)
+    with pytest.raises(ValueError, match=r"Param named 'b' passed as keyword 'a'"):
+        cl.slider(draw_one, a=Param("b", [0, 1]))
+
+
+def test_slider_initial_values():
+    s = cl.slider(draw_line, a=A, b=B, **SMALL)
+    assert s.initial == {"a": 0.0, "b": 1}                 # default: the middle value
+    s = cl.slider(draw_one, a=np.linspace(0, 1, 11), initial={"a": 0.3})
+    assert s.initial["a"] == np.linspace(0, 1, 11)[3]      # 0.30000000000000004, on the grid
+    # a log-scale grid of small values: 1e-8 must select 1e-8, not the first value
+    s = cl.slider(draw_one, a=[1e-10, 1e-9, 1e-8], initial={"a": 1e-8})
+    assert s.initial["a"] == 1e-8
+    assert s.initial_index() == (2,)
+
+
+def test_slider_initial_errors():
+    with pytest.raises(ValueError, match=r"initial value 0.25 of 'a' is not on its grid"):
+        cl.slider(draw_one, a=[0.0, 0.5, 1.0], initial={"a": 0.25})
+    with pytest.raises(ValueError, match=r"initial value 1.01e-09 of 'a' is not on its grid"):
+        cl.slider(draw_one, a=[1e-10, 1e-9, 1e-8], initial={"a": 1.01e-9})
+    with pytest.raises(ValueError, match=r"initial names unknown parameters: \['c', 'z'\]"):
+        cl.slider(draw_line, a=A, b=B, initial={"a": 0.0, "z": 1, "c": 2})
+
+
+# --------------------------------------------------------------------------------------
+# render_png
+# --------------------------------------------------------------------------------------
+
+def test_render_png_default_size_and_palette():
+    png = render_png(draw_one, {"a": 1.0})
+    img = decode(png)
+    assert img.size == (round(6.4 * 80), round(3.6 * 80)) == (512, 288)
+    assert img.mode == "P" and len(img.getcolors(256)) <= 128
+    rgba = decode(render_png(draw_one, {"a": 1.0}, palette=None))
+    assert rgba.size == (512, 288) and rgba.mode == "RGBA"
+
+
+@pytest.mark.parametrize("figsize, dpi", [((2.0, 1.0), 30), ((1.5, 1.5), 50)])
+def test_render_png_size_is_figsize_times_dpi(figsize, dpi):
+    img = decode(render_png(draw_one, {"a": 0.5}, figsize=figsize, dpi=dpi))
+    assert img.size == (round(figsize[0] * dpi), round(figsize[1] * dpi))
+
+
+def test_render_png_deterministic_and_value_dependent():
+    first = render_png(draw_line, {"a": 1.0, "b": -1}, **SMALL)
+    assert render_png(draw_line, {"a": 1.0, "b": -1}, **SMALL) == first
+    assert render_png(draw_line, {"a": -1.0, "b": -1}, **SMALL) != first
+    # and the pixels differ, not just the bytes
+    p1 = np.asarray(decode(first).convert("L"))
+    p2 = np.asarray(decode(render_png(draw_line, {"a": -1.0, "b": -1}, **SMALL)).convert("L"))
+    assert np.any(p1 != p2)
+
+
+def test_render_png_does_not_touch_pyplot():
+    import matplotlib.pyplot as plt
+    before = plt.get_fignums()
+    render_png(draw_one, {"a": 0.0}, **SMALL)
+    assert plt.get_fignums() == before
+
+
+# --------------------------------------------------------------------------------------
+# frames: one call of draw per frame, in C order
+# --------------------------------------------------------------------------------------
+
+def test_draw_called_once_per_frame_with_the_right_values():
+    calls = []
+
+    def recording_draw(fig, **values):
+        calls.append((type(fig).__name__, values))
+        fig.subplots().set_axis_off()
+
+    s = cl.slider(recording_draw, a=A, b=B, c=[10, 20], **SMALL)
+    assert calls == []                                    # nothing drawn until needed
+    frames = s.frames()
+    expected = [{"a": a, "b": b, "c": c} for a in A for b in B for c in (10, 20)]
+    assert calls == [("Figure", e) for e in expected]     # C order: last parameter fastest
+    assert len(frames) == len(A) * len(B) * 2
+    s.frames()
+    assert len(calls) == len(expected)                    # cached, not redrawn
+
+
+def test_frames_are_valid_distinct_and_in_c_order(two_param_slider, frames):
+    assert len(frames) == len(A) * len(B)
+    for png in frames:
+        assert decode(png).size == (60, 30)
+    assert len(set(frames)) == len(frames)                # every value changes the picture
+    for i, a in enumerate(A):
+        for j, b in enumerate(B):
+            assert frames[i * len(B) + j] == render_png(draw_line, {"a": a, "b": b}, **SMALL)
+
+
+# --------------------------------------------------------------------------------------
+# static HTML
+# --------------------------------------------------------------------------------------
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = []            # (tag, attrs)
+        self.scripts = []         # (type attribute, content)
+        self.text = {}            # tag -> list of texts
+        self._open = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if tag not in ("img", "input"):
+            self._open.append((tag, attrs, []))
+
+    def handle_endtag(self, tag):
+        while self._open:
+            t, attrs, chunks = self._open.pop()
+            content = "".join(chunks)
+            if t == "script":
+                self.scripts.append((attrs.get("type"), content))
+            self.text.setdefault(t, []).append(content)
+            if t == tag:
+                break
+
+    def handle_data(self, data):
+        if self._open:
+            self._open[-1][2].append(data)
+
+
+@pytest.fixture(scope="module")
+def page(two_param_slider, frames):
+    html = two_param_slider.to_html()
+    parser = _Collector()
+    parser.feed(html)
+    parser.close()
+    return html, parser
+
+
+def test_html_frames_labels_and_sizes(page, frames):
+    html, parser = page
+    [data_json] = [c for t, c in parser.scripts if t == "application/json"]
+    data = json.loads(data_json)
+    assert data["sizes"] == [len(A), len(B)]
+    assert len(data["frames"]) == len(A) * len(B)
+    assert data["labels"] == [[f"{a:.3g}" for a in A], [f"{b:+d} m" for b in B]]
+    decoded = [base64.b64decode(f, validate=True) for f in data["frames"]]
+    assert decoded == frames
+    for png in decoded:
+        decode(png)
+
+
+def test_html_initial_frame_and_controls(page, frames):
+    html, parser = page
+    i0, j0 = A.index(2.0), B.index(-1)             # initial={"a": 2.0, "b": -1}
+    [img] = [a for t, a in parser.tags if t == "img"]
+    assert img["src"] == "data:image/png;base64," + base64.b64encode(
+        frames[i0 * len(B) + j0]).decode("ascii")
+    assert img["class"] == "cl-slider-frame"
+    assert img["alt"] == "Move a & b: x < y"       # unescaped by the parser: it was escaped
+    inputs = [a for t, a in parser.tags if t == "input"]
+    assert [(i["type"], i["min"], i["max"], i["value"]) for i in inputs] == [
+        ("range", "0", str(len(A) - 1), str(i0)), ("range", "0", str(len(B) - 1), str(j0))]
+    assert [i["aria-label"] for i in inputs] == ["a", "slope end"]
+    assert parser.text["output"] == ["2", "-1 m"]
+    assert parser.text["figcaption"] == ["Move a & b: x < y"]
+
+
+def test_html_is_self_contained(page):
+    html, parser = page
+    inline = [c for t, c in parser.scripts if t is None]
+    assert len(inline) == 1
+    [figure] = [a for t, a in parser.tags if t == "figure"]
+    assert f'getElementById("{figure["id"]}")' in inline[0]
+    assert "addEventListener" in inline[0] and "data.frames[idx]" in inline[0]
+    assert not re.search(r"https?://", html)
+    assert not re.search(r"<(script|img|link)[^>]*\ssrc=\"(?!data:)", html)
+    assert "<link" not in html
+
+
+def test_html_escapes_markup_in_caption_and_labels():
+    s = cl.slider(draw_one, a=Param("a", [0, 1], label="<b>", fmt="{}</script><i>"),
+                  caption="</script><script>alert(1)</script>", **SMALL)
+    html = s.to_html()
+    # only the two scripts of the helper end a script; the caption cannot start another
+    assert html.count("<script") == 2 and html.count("</script>") == 2
+    assert "&lt;/script&gt;" in html
+    parser = _Collector()
+    parser.feed(html)
+    assert {t for t, _ in parser.tags} == {"figure", "label", "span", "input", "output", "img",
+                                           "figcaption", "script"}
+    assert parser.text["figcaption"] == ["</script><script>alert(1)</script>"]
+    [data_json] = [c for t, c in parser.scripts if t == "application/json"]
+    assert json.loads(data_json)["labels"] == [["0</script><i>", "1</script><i>"]]
+
+
+# --------------------------------------------------------------------------------------
+# display: mime bundle and the live widget
+# --------------------------------------------------------------------------------------
+
+def test_repr_mimebundle(two_param_slider):
+    bundle = two_param_slider._repr_mimebundle_()
+    assert bundle["text/plain"] == f"<slider: a, b; {len(A) * len(B)} frames>"
+    assert bundle["text/html"].startswith('<figure class="cl-slider"')
+    view = bundle["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == two_param_slider.widget().model_id
+
+
+def _controls(box):
+    sliders = [c for c in box.children if isinstance(c, widgets.SelectionSlider)]
+    [image] = [c for c in box.children if isinstance(c, widgets.Image)]
+    return sliders, image
+
+
+def test_widget_structure(two_param_slider, frames):
+    box = two_param_slider.widget()
+    assert two_param_slider.widget() is box
+    sliders, image = _controls(box)
+    assert [s.description for s in sliders] == ["a", "slope end"]
+    assert [list(s.options) for s in sliders] == [
+        [(f"{a:.3g}", a) for a in A], [(f"{b:+d} m", b) for b in B]]
+    assert [s.value for s in sliders] == [2.0, -1]
+    assert bytes(image.value) == frames[A.index(2.0) * len(B) + B.index(-1)]
+    captions = [c for c in box.children if isinstance(c, widgets.HTML)]
+    assert [c.value for c in captions] == ["<em>Move a &amp; b: x &lt; y</em>"]
+
+
+def test_widget_image_follows_the_sliders(two_param_slider, frames):
+    sliders, image = _controls(two_param_slider.widget())
+    for a in (A[0], A[1]):
+        for b in B[::-1]:
+            sliders[0].value = a
+            sliders[1].value = b
+            assert bytes(image.value) == frames[A.index(a) * len(B) + B.index(b)]
+    sliders[0].index = 2
+    assert bytes(image.value) == frames[2 * len(B) + B.index(sliders[1].value)]
+
+
+def test_widget_before_frames_renders_on_demand():
+    """Without pre-rendered frames the widget draws each frame itself: same PNG bytes."""
+    calls = []
+
+    def draw(fig, a):
+        calls.append(a)
+        draw_one(fig, a)
+
+    s = cl.slider(draw, a=[-1.0, 0.0, 1.0, 2.0], **SMALL)
+    sliders, image = _controls(s.widget())
+    assert calls == [1.0]                     # only the initial (middle) frame so far
+    sliders[0].value = 2.0
+    assert bytes(image.value) == render_png(draw_one, {"a": 2.0}, **SMALL)
+    sliders[0].value = -1.0
+    sliders[0].value = 2.0                    # back again: served from the widget's cache
+    assert calls == [1.0, 2.0, -1.0]
+    assert bytes(image.value) == s.frames()[3]
+
+
+def test_static_slider_is_what_slider_returns():
+    assert isinstance(cl.slider(draw_one, a=[0, 1]), StaticSlider)
