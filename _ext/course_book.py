@@ -20,12 +20,13 @@ version, see calclib.sliders), so nothing reads that state; it only adds one enc
 frame per slider to the page weight.
 """
 
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 from __future__ import annotations
 
 from pathlib import Path
 from shutil import copy2
+
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def _add_ipynb_source(app, pagename, templatename, context, doctree):

@@ -20,7 +20,7 @@ __all__ = [
 
 
 def norm(v, p=2) -> float:
-    r"""The :math:`L_p` norm :math:`\|v\|_p = (\sum_i |v_i|^p)^{1/p}`; ``p=np.inf`` gives max |v_i|.
+    r"""The :math:`L_p` norm :math:`\|v\|_p = (\sum_i |v_i|^p)^{1/p}`; ``p=np.inf`` gives ``max_i |v_i|``.
 
     Shape: ``v`` is ``(n,)``; returns a float. ``p`` must be >= 1 (below 1 it is not a norm).
     Computed with scaling by ``max|v_i|`` so that tiny or huge entries neither underflow
