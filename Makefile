@@ -24,7 +24,8 @@ test: $(STAMP)
 
 ## make exercises: regenerate the student release exercises/ from solutions/
 exercises: $(STAMP)
-	cd . && for d in solutions/*/; do $(BIN)/nbgrader generate_assignment $$(basename $$d) --force --log-level=WARN || exit 1; done
+	for d in solutions/*/; do PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbgrader generate_assignment $$(basename $$d) --force --log-level=WARN || exit 1; done
+	rm -f gradebook.db
 
 ## make bench: build/execution/page-weight benchmark
 bench: $(STAMP)

@@ -5,9 +5,12 @@ Instructor master copies (solutions + hidden tests) live in ``solutions/<assignm
 ``exercises/<assignment>/``. Run nbgrader from this directory (the course root).
 """
 
+import os
+
 c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
 
-c.CourseDirectory.root = "."
+# the course root is the folder of this file (traitlets defines __file__ when loading it)
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"

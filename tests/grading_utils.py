@@ -1,0 +1,212 @@
+"""Helpers for tests that run the real nbgrader on the course's assignments.
+
+The autograder tests of every chapter (``tests/test_autograde_chXX.py``) follow one recipe:
+
+1. :func:`make_course_copy` copies ``nbgrader_config.py`` and ``solutions/<assignment>``
+   into a temporary course directory (never ``.venv`` or ``_build``);
+2. :func:`run_nbgrader` runs ``nbgrader generate_assignment`` there;
+3. :func:`make_submission` builds a student's notebook from the release, with the answer
+   cells replaced by given sources (:func:`solution_cells` gives the master solutions), and
+   :func:`write_submission` puts it in ``submitted/<student>/<assignment>/``;
+4. :func:`run_nbgrader` runs ``nbgrader autograde`` once for all the students;
+5. :func:`scores` reads the gradebook: ``{student: {grade_id: (score, max_score)}}``, and
+   :func:`cell_output_text` reads a graded cell's output (the failing test's message).
+
+nbgrader always runs with the temporary course as its working directory, so its
+``gradebook.db`` and ``submitted/``, ``autograded/`` folders are created there and the
+repository is never touched.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent  # the venv's bin: nbgrader, jupyter, alembic
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+__all__ = [
+    "ROOT", "NbgraderFailed", "assignments", "make_course_copy", "run_nbgrader",
+    "read_notebook", "nbgrader_meta", "solution_cells", "autograded_parts",
+    "autograded_test_ids", "make_submission", "write_submission", "scores",
+    "cell_output_text",
+]
+
+
+class NbgraderFailed(AssertionError):
+    """An nbgrader command exited with an error; the message carries its output."""
+
+
+def assignments(root: Path = ROOT) -> list[str]:
+    """The assignment names: the folders of ``solutions/``."""
+    return sorted(p.name for p in (Path(root) / "solutions").iterdir()
+                  if p.is_dir() and not p.name.startswith("."))
+
+
+def make_course_copy(tmp: Path, assignments: list[str] | tuple[str, ...]) -> Path:
+    """A minimal nbgrader course in ``tmp/course``: the config and the master copies.
+
+    Returns the course directory; run nbgrader with it as the working directory.
+    """
+    course = Path(tmp) / "course"
+    course.mkdir(parents=True)
+    shutil.copy2(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    for name in assignments:
+        shutil.copytree(ROOT / "solutions" / name, course / "solutions" / name,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return course
+
+
+def run_nbgrader(course_dir: Path, *args: str, timeout: float = 1200,
+                 allow_error_logs: bool = False) -> subprocess.CompletedProcess:
+    """Run ``nbgrader *args`` in ``course_dir`` with the venv's nbgrader.
+
+    Raises :class:`NbgraderFailed` with stdout and stderr when the command exits non-zero,
+    and also (unless ``allow_error_logs``) when nbgrader logged an ERROR: some failures,
+    such as one notebook that cannot be processed, are only logged.
+    """
+    env = dict(os.environ)
+    # nbgrader shells out to `alembic` (found on PATH) when it creates a gradebook, so the
+    # venv's bin must be on PATH even when the venv is not activated.
+    env["PATH"] = str(BIN) + os.pathsep + env.get("PATH", "")
+    env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # keeps debugpy's warning out of kernel stderr
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    proc = subprocess.run(cmd, cwd=course_dir, capture_output=True, text=True, env=env,
+                          timeout=timeout)
+    log = proc.stdout + proc.stderr
+    logged_error = re.search(r"\| ERROR\]", log) is not None
+    if proc.returncode != 0 or (logged_error and not allow_error_logs):
+        raise NbgraderFailed(
+            f"`nbgrader {' '.join(args)}` in {course_dir} "
+            f"{'exited with ' + str(proc.returncode) if proc.returncode else 'logged an ERROR'}\n"
+            f"--- stdout ---\n{proc.stdout[-8000:]}\n--- stderr ---\n{proc.stderr[-8000:]}")
+    return proc
+
+
+def read_notebook(path: Path) -> NotebookNode:
+    return nbformat.read(str(path), as_version=4)
+
+
+def nbgrader_meta(cell: NotebookNode) -> dict:
+    """The cell's ``nbgrader`` metadata ({} for an ordinary cell)."""
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def _is_answer(cell) -> bool:  # "Autograded answer": solution, not graded itself
+    m = nbgrader_meta(cell)
+    return bool(m.get("solution")) and not m.get("grade")
+
+
+def _is_autograder_test(cell) -> bool:  # "Autograder tests": graded code, not a solution
+    m = nbgrader_meta(cell)
+    return cell.cell_type == "code" and bool(m.get("grade")) and not m.get("solution")
+
+
+def solution_cells(source_nb: NotebookNode) -> dict[str, str]:
+    """``{grade_id: source}`` of every solution cell of the instructor's master copy.
+
+    That includes the manually graded answers; replacing them too is harmless.
+    """
+    return {nbgrader_meta(c)["grade_id"]: c.source for c in source_nb.cells
+            if nbgrader_meta(c).get("solution")}
+
+
+def autograded_parts(nb: NotebookNode) -> dict[str, list[str]]:
+    """``{answer grade_id: [grade_ids of the autograder tests that follow it]}``.
+
+    A part is an autograded-answer cell and the test cells after it, up to the next
+    answer cell. Raises if a test cell comes before any answer cell.
+    """
+    parts: dict[str, list[str]] = {}
+    current = None
+    for cell in nb.cells:
+        if _is_answer(cell):
+            current = nbgrader_meta(cell)["grade_id"]
+            parts[current] = []
+        elif _is_autograder_test(cell):
+            if current is None:
+                raise ValueError(f"test cell {nbgrader_meta(cell)['grade_id']!r} comes before any answer cell")
+            parts[current].append(nbgrader_meta(cell)["grade_id"])
+    return parts
+
+
+def autograded_test_ids(nb: NotebookNode) -> dict[str, float]:
+    """``{grade_id: points}`` of the autograder test cells."""
+    return {nbgrader_meta(c)["grade_id"]: float(nbgrader_meta(c)["points"])
+            for c in nb.cells if _is_autograder_test(c)}
+
+
+def make_submission(release_nb: NotebookNode, replacements: dict[str, str]) -> NotebookNode:
+    """A copy of the released notebook with some cells' sources replaced, by grade_id.
+
+    Raises ``KeyError`` for a grade_id that is not in the notebook (a typo would
+    otherwise give a submission that silently is the stub).
+    """
+    nb = copy.deepcopy(release_nb)
+    found = set()
+    for cell in nb.cells:
+        gid = nbgrader_meta(cell).get("grade_id")
+        if gid in replacements:
+            cell.source = replacements[gid]
+            found.add(gid)
+    missing = set(replacements) - found
+    if missing:
+        raise KeyError(f"no cell with grade_id {sorted(missing)} in the released notebook")
+    return nb
+
+
+def write_submission(course_dir: Path, assignment: str, student: str, nb: NotebookNode,
+                     notebook: str | None = None) -> Path:
+    """Write ``submitted/<student>/<assignment>/<notebook>.ipynb`` (notebook defaults to the assignment)."""
+    path = Path(course_dir) / "submitted" / student / assignment / f"{notebook or assignment}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+def scores(course_dir: Path, assignment: str,
+           notebook: str | None = None) -> dict[str, dict[str, tuple[float | None, float]]]:
+    """``{student: {grade_id: (score, max_score)}}`` from the course's gradebook.
+
+    ``score`` is None for a manually graded answer that still awaits its grade.
+    """
+    from nbgrader.api import Gradebook  # imported here: only the slow tests need it
+
+    url = "sqlite:///" + str(Path(course_dir) / "gradebook.db")
+    out: dict[str, dict[str, tuple[float | None, float]]] = {}
+    with Gradebook(url) as gb:
+        for sub in gb.assignment_submissions(assignment):
+            nb = gb.find_submission_notebook(notebook or assignment, assignment, sub.student_id)
+            out[sub.student_id] = {
+                g.name: (None if g.auto_score is None and g.manual_score is None else float(g.score),
+                         float(g.max_score))
+                for g in nb.grades
+            }
+    return out
+
+
+def cell_output_text(nb_path: Path, grade_id: str) -> str:
+    """Everything a cell printed or raised (tracebacks without colour codes)."""
+    nb = read_notebook(nb_path)
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("grade_id") == grade_id:
+            parts = []
+            for out in cell.get("outputs", []):
+                if out.output_type == "stream":
+                    parts.append(out.text)
+                elif out.output_type == "error":
+                    parts.append(f"{out.ename}: {out.evalue}")
+                    parts.extend(out.traceback)
+                else:
+                    parts.append(str(out.get("data", {}).get("text/plain", "")))
+            return ANSI.sub("", "\n".join(parts))
+    raise KeyError(f"no cell with grade_id {grade_id!r} in {nb_path}")
