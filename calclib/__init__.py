@@ -13,10 +13,10 @@ module             what                                                        c
                    book
 ``plotting``       the shared look: palette, plane, arrows                     all
 ``datasets``       small data sets shipped with the course                     all
-``derivatives``    partials, gradient, Jacobian, Hessian, gradient check       3 (planned)
-``optimize``       critical points, descent methods, Newton, Lagrange          4, 10, 11 (planned)
-``lstsq``          least squares, ridge, pseudoinverse                         5 (planned)
-``integrate``      double/triple integrals, Monte Carlo, change of variables   6 (planned)
+``derivatives``    partials, gradient, Jacobian, Hessian, gradient check       3, 4
+``optimize``       critical points, descent methods, Newton, Lagrange          4, 10, 11
+``lstsq``          least squares, ridge, pseudoinverse                         5
+``integrate``      double/triple integrals, Monte Carlo, change of variables   6
 ``fields``         divergence, curl, line and surface integrals, theorems      7–9 (planned)
 ``nn``             a small MLP with explicit forward/backward passes           3.4, 11 (planned)
 ``probability``    log-likelihoods, Fisher information                         11.3 (planned)
@@ -45,12 +45,12 @@ from .vectors import (
     standardize,
     unit_vector,
 )
-from . import plotting
+from . import derivatives, integrate, lstsq, optimize, plotting
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Param", "slider", "plotting", "load_corpus", "bag_of_words",
+    "Param", "slider", "plotting", "derivatives", "optimize", "lstsq", "integrate", "load_corpus", "bag_of_words",
     "angle", "coordinates", "cosine_similarity", "cosine_similarity_matrix", "dot",
     "gram_matrix", "gram_schmidt", "norm", "pca", "pca_project", "project",
     "projected_variance", "scalar_projection", "standardize", "unit_vector",

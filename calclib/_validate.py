@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["as_vector", "as_matrix", "check_same_shape", "check_nonzero"]
+__all__ = [
+    "as_vector", "as_matrix", "check_same_shape", "check_nonzero", "as_callable",
+    "as_positive", "as_rng", "as_int",
+]
 
 
 def _as_float_array(x, name: str) -> np.ndarray:
@@ -75,3 +78,53 @@ def check_nonzero(v: np.ndarray, name: str = "v", what: str = "a direction") -> 
     if n == 0.0:
         raise ValueError(f"{name} is the zero vector, which has no direction; it cannot be {what}")
     return n
+
+
+def as_callable(f, name: str = "f"):
+    """``f`` itself if it can be called; otherwise a ``TypeError`` that says what to pass."""
+    if not callable(f):
+        raise TypeError(
+            f"{name} must be a function (a callable such as lambda x: x[0]**2 + x[1]**2), "
+            f"got {type(f).__name__}; pass the function itself, not its value"
+        )
+    return f
+
+
+def as_positive(value, name: str) -> float:
+    """``value`` as a finite float > 0 (a step size, tolerance or learning rate)."""
+    if isinstance(value, bool) or not np.isscalar(value) and np.ndim(value) != 0:
+        raise TypeError(f"{name} must be a single positive number, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a single positive number, got {value!r}") from None
+    if not (np.isfinite(v) and v > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return v
+
+
+def as_rng(rng, name: str = "rng") -> np.random.Generator:
+    """A ``numpy.random.Generator``: ``None`` -> seed 0 (reproducible), an int -> that seed."""
+    if rng is None:
+        return np.random.default_rng(0)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"{name} must be None, an integer seed or np.random.default_rng(seed), got {rng!r}"
+    )
+
+
+def as_int(value, name: str, minimum: int | None = None) -> int:
+    """``value`` as a Python ``int`` (a count, degree or grid size), at least ``minimum``.
+
+    ``True``/``False`` and floats such as ``10.0`` are rejected: a count is written as an
+    integer, and silently rounding ``10.5`` would hide a mistake.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {value!r}; write e.g. {name}=10")
+    v = int(value)
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {v}")
+    return v
