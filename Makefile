@@ -27,8 +27,10 @@ exercises: $(STAMP)
 	for d in solutions/*/; do PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbgrader generate_assignment $$(basename $$d) --force --log-level=WARN || exit 1; done
 	rm -f gradebook.db
 
-## make bench: build/execution/page-weight benchmark
+## make bench: calclib accuracy, then build/execution/page-weight benchmark
 bench: $(STAMP)
+	$(BIN)/python benchmarks/accuracy_derivatives.py
+	$(BIN)/python benchmarks/accuracy_integrate.py
 	$(BIN)/python benchmarks/bench_book.py
 
 ## make lock: re-resolve requirements.in into requirements.lock
