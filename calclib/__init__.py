@@ -17,9 +17,9 @@ module             what                                                        c
 ``optimize``       critical points, descent methods, Newton, Lagrange          4, 10, 11
 ``lstsq``          least squares, ridge, pseudoinverse                         5
 ``integrate``      double/triple integrals, Monte Carlo, change of variables   6
-``fields``         divergence, curl, line and surface integrals, theorems      7–9 (planned)
-``nn``             a small MLP with explicit forward/backward passes           3.4, 11 (planned)
-``probability``    log-likelihoods, Fisher information                         11.3 (planned)
+``fields``         divergence, curl, line and surface integrals, theorems      7–9
+``nn``             a small MLP with explicit forward/backward passes           3.4, 10, 11
+``probability``    log-likelihoods, Fisher information                         11.3
 =================  ==========================================================  ========
 
 Bad input (zero vector where a direction is needed, mismatched shapes, non-finite
@@ -45,12 +45,12 @@ from .vectors import (
     standardize,
     unit_vector,
 )
-from . import derivatives, integrate, lstsq, optimize, plotting
+from . import derivatives, fields, integrate, lstsq, nn, optimize, plotting, probability
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Param", "slider", "plotting", "derivatives", "optimize", "lstsq", "integrate", "load_corpus", "bag_of_words",
+    "Param", "slider", "plotting", "derivatives", "optimize", "lstsq", "integrate", "fields", "nn", "probability", "load_corpus", "bag_of_words",
     "angle", "coordinates", "cosine_similarity", "cosine_similarity_matrix", "dot",
     "gram_matrix", "gram_schmidt", "norm", "pca", "pca_project", "project",
     "projected_variance", "scalar_projection", "standardize", "unit_vector",

@@ -748,20 +748,7 @@ def natural_gradient_step(theta, grad, fisher, lr) -> np.ndarray:
         raise ValueError(f"grad must have the shape of theta ({n},), got {grad.shape}")
     if F.shape != (n, n):
         raise ValueError(f"fisher must be ({n}, {n}) to match theta, got {F.shape}")
-    scale = max(1.0, float(np.max(np.abs(F))))
-    if np.max(np.abs(F - F.T)) > 1e-10 * scale:
-        raise ValueError("fisher is not symmetric; a Fisher information matrix E[∇log p ∇log pᵀ] "
-                         "is symmetric (pass (F + F.T) / 2 for a noisy estimate)")
-    try:
-        np.linalg.cholesky(F)
-    except np.linalg.LinAlgError:
-        lam_min = float(np.linalg.eigvalsh((F + F.T) / 2).min())
-        raise ValueError(
-            f"fisher is not positive definite (smallest eigenvalue {lam_min:.3g}); the "
-            "natural gradient needs F d = grad to have a unique solution. Add damping: "
-            "fisher + 1e-4 * np.eye(n)"
-        ) from None
-    if np.linalg.cond(F) > 1e13:
-        raise ValueError(f"fisher is numerically singular (condition number {np.linalg.cond(F):.3g}); "
-                         "add damping: fisher + 1e-4 * np.eye(n)")
-    return theta - lr * np.linalg.solve(F, grad)
+    # symmetric positive-definite checks and the Cholesky solve F d = grad
+    from .probability import natural_gradient
+
+    return theta - lr * natural_gradient(grad, F)

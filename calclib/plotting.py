@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["COLORS", "plane", "arrow", "panels", "lp_circle", "right_angle", "angle_arc"]
+__all__ = ["COLORS", "plane", "arrow", "panels", "lp_circle", "right_angle", "angle_arc",
+           "contour_gradient", "quiver_field", "streamlines", "surface"]
 
 #: Colour-blind-safe course palette (Okabe–Ito) for the first vector, the second vector,
 #: a derived quantity (projection, gradient), a highlight and muted elements.
@@ -110,3 +111,110 @@ def angle_arc(ax, d1, d2, radius=0.5, *, center=(0.0, 0.0), label=None, color="0
         ax.annotate(label, xy=(cx + 1.35 * radius * np.cos(mid), cy + 1.35 * radius * np.sin(mid)),
                     ha="center", va="center", color=color, fontsize=11)
     return ax
+
+
+# -- fields and surfaces (chapters 3, 4, 7-9) --------------------------------------------
+
+def _grid(xlim, ylim, n):
+    n = int(n)
+    if n < 2:
+        raise ValueError(f"n must be at least 2 grid points per axis, got {n}")
+    (x0, x1), (y0, y1) = xlim, ylim
+    if not (x1 > x0 and y1 > y0):
+        raise ValueError(f"limits must be increasing pairs (lo, hi), got {xlim} and {ylim}")
+    return np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+
+
+def _vector_field_on_grid(F, X, Y):
+    """Evaluate a 2-D field on a grid: ``F(X, Y) -> (U, V)`` vectorized, else point by point."""
+    try:
+        U, V = F(X, Y)
+        U = np.broadcast_to(np.asarray(U, dtype=float), X.shape)
+        V = np.broadcast_to(np.asarray(V, dtype=float), X.shape)
+    except (TypeError, ValueError):
+        UV = np.array([np.asarray(F(np.array([x, y])), dtype=float)
+                       for x, y in zip(X.ravel(), Y.ravel())])
+        if UV.shape != (X.size, 2):
+            raise ValueError("F must return 2 components (U, V) for a 2-D field") from None
+        U, V = UV[:, 0].reshape(X.shape), UV[:, 1].reshape(X.shape)
+    return U, V
+
+
+def contour_gradient(ax, f, xlim=(-2, 2), ylim=(-2, 2), *, n=101, levels=15, arrows=11,
+                     descent=False, cmap="viridis", filled=False):
+    r"""Contours of a scalar ``f(X, Y)`` (vectorized) with its gradient arrows on top.
+
+    The arrows are :math:`\nabla f` on an ``arrows`` x ``arrows`` sub-grid (computed by
+    :func:`calclib.derivatives.gradient_field`); with ``descent=True`` they are
+    :math:`-\nabla f`, the direction gradient descent moves. Arrows are perpendicular to
+    the level sets (section 3.2). Returns the contour set.
+    """
+    from .derivatives import gradient_field
+
+    X, Y = _grid(xlim, ylim, n)
+    Z = np.asarray(f(X, Y), dtype=float)
+    cs = (ax.contourf if filled else ax.contour)(X, Y, Z, levels=levels, cmap=cmap)
+    if arrows:
+        Xa, Ya = _grid(xlim, ylim, arrows)
+        U, V = gradient_field(f, Xa, Ya)
+        sign = -1.0 if descent else 1.0
+        ax.quiver(Xa, Ya, sign * U, sign * V, color=COLORS["b"], angles="xy", pivot="tail",
+                  width=0.004)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    return cs
+
+
+def quiver_field(ax, F, xlim=(-2, 2), ylim=(-2, 2), *, n=15, normalize=False, color=None):
+    """Arrows of a 2-D vector field ``F`` on an ``n`` x ``n`` grid (section 7.1).
+
+    ``F(X, Y)`` returning ``(U, V)`` arrays is used when it works; otherwise ``F`` is called
+    on each point ``np.array([x, y])``. ``normalize=True`` draws unit arrows (direction
+    only), useful when magnitudes vary a lot. Returns the ``Quiver``.
+    """
+    X, Y = _grid(xlim, ylim, n)
+    U, V = _vector_field_on_grid(F, X, Y)
+    if normalize:
+        L = np.hypot(U, V)
+        L = np.where(L > 0, L, 1.0)
+        U, V = U / L, V / L
+    q = ax.quiver(X, Y, U, V, color=color or COLORS["a"], angles="xy", pivot="mid")
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    return q
+
+
+def streamlines(ax, F, xlim=(-2, 2), ylim=(-2, 2), *, n=40, density=1.0, color=None):
+    """Streamlines of a 2-D vector field ``F`` (matplotlib ``streamplot``), section 7.1.
+
+    Same calling convention for ``F`` as :func:`quiver_field`. Returns the stream set.
+    """
+    X, Y = _grid(xlim, ylim, n)
+    U, V = _vector_field_on_grid(F, X, Y)
+    s = ax.streamplot(X, Y, U, V, density=density, color=color or COLORS["a"], linewidth=1.0,
+                      arrowsize=1.0)
+    ax.set_aspect("equal")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    return s
+
+
+def surface(ax, f, xlim=(-2, 2), ylim=(-2, 2), *, n=41, cmap="viridis", alpha=0.9):
+    """The graph ``z = f(x, y)`` of a vectorized ``f`` on a 3-D axes (``projection="3d"``).
+
+    Use static figures for surfaces: a 3-D render is several times slower than a contour
+    plot, too slow for slider frames. Returns the ``Poly3DCollection``.
+    """
+    if getattr(ax, "name", "") != "3d":
+        raise ValueError("surface needs 3-D axes: fig.add_subplot(projection='3d')")
+    X, Y = _grid(xlim, ylim, n)
+    Z = np.asarray(f(X, Y), dtype=float)
+    s = ax.plot_surface(X, Y, Z, cmap=cmap, alpha=alpha, linewidth=0, antialiased=True)
+    ax.set_xlabel("$x$")
+    ax.set_ylabel("$y$")
+    ax.set_zlabel("$z$")
+    return s
