@@ -300,6 +300,18 @@ def _hessian_fn(n, hess_f, f, grad):
     return _safe(by_jacobian, "Hessian")
 
 
+def _newton_functions(who, f, grad_f, hess_f, n):
+    """(f, gradient, Hessian) callables for the Newton-type methods; numerical where not given."""
+    fs = _scalar_fn(f) if f is not None else None
+    if grad_f is None:
+        if f is None:
+            raise TypeError(f"{who} needs grad_f or f (to differentiate numerically)")
+        grad = _guard_after_start(_numeric_grad(as_callable(f, "f")))
+    else:
+        grad = _vector_fn(grad_f, n, "grad_f")
+    return fs, grad, _hessian_fn(n, hess_f, f, grad if grad_f is not None else None)
+
+
 def _newton_solve(H, g, k):
     if not np.all(np.isfinite(H)):
         raise _Stop(f"the Hessian is not finite at iteration {k}")
@@ -383,14 +395,7 @@ def newton(grad_f, x0, hess_f=None, *, f=None, tol: float = 1e-8, max_iter: int 
     tol, max_iter = _check_iter_args(tol, max_iter, callback)
     x0 = as_vector(x0, "x0")
     n = x0.size
-    fs = _scalar_fn(f) if f is not None else None
-    if grad_f is None:
-        if f is None:
-            raise TypeError("newton needs grad_f or f (to differentiate numerically)")
-        grad = _guard_after_start(_numeric_grad(as_callable(f, "f")))
-    else:
-        grad = _vector_fn(grad_f, n, "grad_f")
-    hess = _hessian_fn(n, hess_f, f, grad if grad_f is not None else None)
+    fs, grad, hess = _newton_functions("newton", f, grad_f, hess_f, n)
 
     def step(x, g, k):
         return x - _newton_solve(hess(x), g, k)
@@ -517,14 +522,7 @@ def saddle_free_newton(grad_f, x0, hess_f=None, *, f=None, damping: float = 1e-3
     max_step = as_positive(max_step, "max_step")
     x0 = as_vector(x0, "x0")
     n = x0.size
-    fs = _scalar_fn(f) if f is not None else None
-    if grad_f is None:
-        if f is None:
-            raise TypeError("saddle_free_newton needs grad_f or f (to differentiate numerically)")
-        grad = _guard_after_start(_numeric_grad(as_callable(f, "f")))
-    else:
-        grad = _vector_fn(grad_f, n, "grad_f")
-    hess = _hessian_fn(n, hess_f, f, grad if grad_f is not None else None)
+    fs, grad, hess = _newton_functions("saddle_free_newton", f, grad_f, hess_f, n)
 
     def step(x, g, k):
         H = hess(x)
