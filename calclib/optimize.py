@@ -254,6 +254,8 @@ def classify_critical_point(H, tol: float = 1e-8) -> str:
     counts as zero and the second-derivative test is inconclusive. In two variables this
     is the test with :math:`D = f_{xx}f_{yy} - f_{xy}^2` (the product of the eigenvalues):
     :math:`D < 0` is a saddle. ``H`` must be square and symmetric (up to rounding).
+    With a *numerical* Hessian (:func:`calclib.derivatives.hessian`, accurate to about
+    1e-7) pass ``tol=1e-6`` or larger, or a zero eigenvalue may be read as a sign.
     Section 4.2.
     """
     H = as_matrix(H, "H")
@@ -671,7 +673,10 @@ def lagrange(f, g, x0, lam0=None, *, c=0.0, grad_f=None, tol: float = 1e-8,
             t, accepted = 1.0, False
             for _ in range(30):
                 try:
-                    r_new, J_new, scale_new = residual(z + t * p)
+                    # a trial step may leave the domain of f (log of a negative number):
+                    # that is a rejected step, not something to warn the user about
+                    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                        r_new, J_new, scale_new = residual(z + t * p)
                     if np.linalg.norm(r_new) < rnorm:
                         accepted = True
                         break
