@@ -75,3 +75,16 @@ def test_bad_grids_raise():
         plotting.quiver_field(ax, lambda X, Y: (X, Y), xlim=(1, -1))
     with pytest.raises(ValueError, match="2 components"):
         plotting.quiver_field(ax, lambda p: np.array([p[0]]), n=3)
+
+
+def test_log_ticks_keeps_major_ticks_with_plain_labels():
+    fig = Figure()
+    ax = fig.subplots()
+    ax.loglog([1e-8, 1.0], [1e-3, 1e2])
+    plotting.log_ticks(ax, "both", ticks=[1e-8, 1e-4, 1.0])
+    fig.canvas.draw()
+    assert list(ax.xaxis.get_minorticklocs()) == []
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["1e-8", "1e-4", "1"], labels
+    with pytest.raises(ValueError, match="axis must be"):
+        plotting.log_ticks(ax, "z")
