@@ -12,6 +12,9 @@ The autograder tests of every chapter (``tests/test_autograde_chXX.py``) follow 
 5. :func:`scores` reads the gradebook: ``{student: {grade_id: (score, max_score)}}``, and
    :func:`cell_output_text` reads a graded cell's output (the failing test's message).
 
+:func:`autograde_class` does steps 1-5 for a whole class (the solution, the stub and one
+student per :class:`Answer`) and returns a :class:`GradedClass`.
+
 nbgrader always runs with the temporary course as its working directory, so its
 ``gradebook.db`` and ``submitted/``, ``autograded/`` folders are created there and the
 repository is never touched.
@@ -25,7 +28,9 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 from nbformat import NotebookNode
@@ -38,7 +43,7 @@ __all__ = [
     "ROOT", "NbgraderFailed", "assignments", "make_course_copy", "run_nbgrader",
     "read_notebook", "nbgrader_meta", "solution_cells", "autograded_parts",
     "autograded_test_ids", "make_submission", "write_submission", "scores",
-    "cell_output_text",
+    "cell_output_text", "Answer", "answer", "GradedClass", "autograde_class",
 ]
 
 
@@ -210,3 +215,64 @@ def cell_output_text(nb_path: Path, grade_id: str) -> str:
                     parts.append(str(out.get("data", {}).get("text/plain", "")))
             return ANSI.sub("", "\n".join(parts))
     raise KeyError(f"no cell with grade_id {grade_id!r} in {nb_path}")
+
+
+# ------------------------------------------------------------------ a whole class at once
+
+
+class Answer(NamedTuple):
+    """A student's answer to one part, for :func:`autograde_class`."""
+
+    part: str     # grade_id of the autograded-answer cell it replaces
+    source: str   # the student's cell
+    message: str  # for a wrong answer: text the failing test's output must contain
+
+
+def answer(part: str, source: str, message: str = "") -> Answer:
+    """An :class:`Answer` whose source is dedented (write it indented in a triple-quoted string)."""
+    return Answer(part, textwrap.dedent(source).strip() + "\n", message)
+
+
+class GradedClass(NamedTuple):
+    """The result of :func:`autograde_class`."""
+
+    course: Path
+    assignment: str
+    scores: dict    # {student: {grade_id: (score, max_score)}}
+    parts: dict     # {answer grade_id: [test grade_ids]}, from the master copy
+    points: dict    # {test grade_id: points}
+
+    def autograded(self, student: str) -> dict[str, tuple[float, float]]:
+        """The student's ``(score, max_score)`` on every autograder test cell."""
+        return {gid: self.scores[student][gid] for gid in self.points}
+
+    def notebook(self, student: str) -> Path:
+        return self.course / "autograded" / student / self.assignment / f"{self.assignment}.ipynb"
+
+    def output(self, student: str, grade_id: str) -> str:
+        """What the student's graded cell printed or raised."""
+        return cell_output_text(self.notebook(student), grade_id)
+
+
+def autograde_class(tmp: Path, assignment: str, answers: dict[str, Answer]) -> GradedClass:
+    """Autograde a class with ONE real ``nbgrader autograde`` run, in a throwaway course.
+
+    The students are ``solution`` (the master solutions in every answer cell), ``stub``
+    (the release as handed out) and one per entry of ``answers``: the master solutions
+    everywhere except ``answer.part``, which holds ``answer.source``.
+    """
+    course = make_course_copy(tmp, [assignment])
+    run_nbgrader(course, "generate_assignment", assignment, "--force")
+    master = read_notebook(course / "solutions" / assignment / f"{assignment}.ipynb")
+    release = read_notebook(course / "exercises" / assignment / f"{assignment}.ipynb")
+    solutions = solution_cells(master)
+    submissions = {"solution": solutions, "stub": {}}
+    for student, ans in answers.items():
+        if student in submissions:
+            raise ValueError(f"the student name {student!r} is reserved")
+        submissions[student] = {**solutions, ans.part: ans.source}
+    for student, replacements in submissions.items():
+        write_submission(course, assignment, student, make_submission(release, replacements))
+    run_nbgrader(course, "autograde", assignment, "--force")
+    return GradedClass(course, assignment, scores(course, assignment), autograded_parts(master),
+                       autograded_test_ids(master))

@@ -1,0 +1,324 @@
+"""The ch03 autograder is itself tested, with real nbgrader runs (no mocks).
+
+In a throwaway copy of the course, the release is generated from solutions/ch03 and a
+class of students is autograded in ONE `nbgrader autograde` run (see
+``grading_utils.autograde_class``):
+
+- ``solution``: the master solutions in every answer cell -> full marks;
+- ``stub``: the release as handed out -> 0 on every autograded cell, and no crash;
+- one student per plausible wrong answer, who has the solution everywhere except that one
+  function -> loses points on that part only, and the failing test says what went wrong;
+- a few correct answers written differently from the master copy -> full marks (the
+  hidden tests must not demand the instructor's particular algorithm).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from grading_utils import ROOT, answer, autograde_class
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENT = "ch03"
+WRITTEN = "answer_small_step"
+
+# One student each. Sources are what a student might really write.
+WRONG_ANSWERS = {
+    # 3.1 partial
+    "partial_forward": answer("partial", """
+        def partial(f, x, i, h=1e-5):
+            x = np.asarray(x, dtype=float)
+            e = np.zeros(len(x))
+            e[i] = 1.0
+            return (f(x + h * e) - f(x)) / h
+        """, "That is the forward difference"),
+    "partial_divide_by_h": answer("partial", """
+        def partial(f, x, i, h=1e-5):
+            x = np.asarray(x, dtype=float)
+            e = np.zeros(len(x))
+            e[i] = 1.0
+            return (f(x + h * e) - f(x - h * e)) / h
+        """, "Divide by 2h"),
+    "partial_all_coordinates": answer("partial", """
+        def partial(f, x, i, h=1e-5):
+            x = np.asarray(x, dtype=float)
+            return (f(x + h) - f(x - h)) / (2 * h)
+        """, "You moved every coordinate by h"),
+    # 3.1 best_step
+    "best_step_square_root": answer("best_step", """
+        def best_step(fx, M, eps=np.finfo(float).eps):
+            return np.sqrt(3 * eps * abs(fx) / M)
+        """, "A square root is the rule for the forward difference"),
+    "best_step_no_abs": answer("best_step", """
+        def best_step(fx, M, eps=np.finfo(float).eps):
+            return (3 * eps * fx / M) ** (1 / 3)
+        """, "use abs(fx)"),
+    "best_step_no_factor_3": answer("best_step", """
+        def best_step(fx, M, eps=np.finfo(float).eps):
+            return (eps * abs(fx) / M) ** (1 / 3)
+        """, "Mind the factor 3"),
+    # 3.2 logistic_loss_grad
+    "logistic_sign": answer("logistic_loss_grad", """
+        def logistic_loss_grad(w, X, y):
+            w, X, y = np.asarray(w, float), np.asarray(X, float), np.asarray(y, float)
+            m = y * (X @ w)
+            s = 0.5 * (1 - np.tanh(m / 2))
+            return X.T @ (s * y) / len(y)
+        """, "Wrong sign"),
+    "logistic_overflow": answer("logistic_loss_grad", """
+        def logistic_loss_grad(w, X, y):
+            w, X, y = np.asarray(w, float), np.asarray(X, float), np.asarray(y, float)
+            m = y * (X @ w)
+            s = np.exp(-m) / (1 + np.exp(-m))  # sigma(-m)
+            return -X.T @ (s * y) / len(y)
+        """, "overflows to inf"),
+    "logistic_01_labels": answer("logistic_loss_grad", """
+        def logistic_loss_grad(w, X, y):
+            w, X, y = np.asarray(w, float), np.asarray(X, float), np.asarray(y, float)
+            p = 0.5 * (1 + np.tanh((X @ w) / 2))
+            return X.T @ (p - y) / len(y)
+        """, "That is the gradient for labels in {0, 1}"),
+    # 3.3 directional_derivative
+    "dd_not_normalized": answer("directional_derivative", """
+        def directional_derivative(f, x, u, h=1e-5):
+            x, u = np.asarray(x, float), np.asarray(u, float)
+            if not np.any(u):
+                raise ValueError("u = 0")
+            return (f(x + h * u) - f(x - h * u)) / (2 * h)
+        """, "You did not normalize u"),
+    "dd_forward": answer("directional_derivative", """
+        def directional_derivative(f, x, u, h=1e-5):
+            x, u = np.asarray(x, float), np.asarray(u, float)
+            norm = np.linalg.norm(u)
+            if norm == 0:
+                raise ValueError("u = 0")
+            u = u / norm
+            return (f(x + h * u) - f(x)) / h
+        """, "You used the forward difference"),
+    "dd_no_zero_check": answer("directional_derivative", """
+        def directional_derivative(f, x, u, h=1e-5):
+            x, u = np.asarray(x, float), np.asarray(u, float)
+            u = u / np.linalg.norm(u)
+            return (f(x + h * u) - f(x - h * u)) / (2 * h)
+        """, "it should raise ValueError because u = 0 gives no direction"),
+    # 3.3 steepest_direction
+    "steepest_descent_sign": answer("steepest_direction", """
+        def steepest_direction(grad):
+            g = np.asarray(grad, dtype=float)
+            if not np.any(g):
+                raise ValueError("zero gradient")
+            return -g / np.linalg.norm(g)
+        """, "That is the direction of steepest DESCENT"),
+    "steepest_no_zero_check": answer("steepest_direction", """
+        def steepest_direction(grad):
+            g = np.asarray(grad, dtype=float)
+            return g / np.linalg.norm(g)
+        """, "it should raise ValueError because a zero gradient"),
+    # 3.4 backward
+    "backward_no_tanh_prime": answer("backward", """
+        def backward(params, X, Y):
+            W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+            X, Y = np.asarray(X, float), np.asarray(Y, float)
+            H = np.tanh(X @ W1.T + b1)
+            E = (H @ W2.T + b2 - Y) / len(X)
+            dZ = E @ W2
+            return {"W1": dZ.T @ X, "b1": dZ.sum(axis=0), "W2": E.T @ H, "b2": E.sum(axis=0)}
+        """, "You forgot the chain through tanh"),
+    "backward_sign": answer("backward", """
+        def backward(params, X, Y):
+            W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+            X, Y = np.asarray(X, float), np.asarray(Y, float)
+            H = np.tanh(X @ W1.T + b1)
+            E = (Y - (H @ W2.T + b2)) / len(X)
+            dZ = (E @ W2) * (1 - H ** 2)
+            return {"W1": dZ.T @ X, "b1": dZ.sum(axis=0), "W2": E.T @ H, "b2": E.sum(axis=0)}
+        """, "Wrong sign"),
+    "backward_transposed": answer("backward", """
+        def backward(params, X, Y):
+            W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+            X, Y = np.asarray(X, float), np.asarray(Y, float)
+            H = np.tanh(X @ W1.T + b1)
+            E = (H @ W2.T + b2 - Y) / len(X)
+            dZ = (E @ W2) * (1 - H ** 2)
+            return {"W1": X.T @ dZ, "b1": dZ.sum(axis=0), "W2": H.T @ E, "b2": E.sum(axis=0)}
+        """, "That is the transpose"),
+    "backward_sum_not_mean": answer("backward", """
+        def backward(params, X, Y):
+            W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+            X, Y = np.asarray(X, float), np.asarray(Y, float)
+            H = np.tanh(X @ W1.T + b1)
+            E = H @ W2.T + b2 - Y
+            dZ = (E @ W2) * (1 - H ** 2)
+            return {"W1": dZ.T @ X, "b1": dZ.sum(axis=0), "W2": E.T @ H, "b2": E.sum(axis=0)}
+        """, "Too large by a factor N"),
+    # 3.5 linearize
+    "linearize_no_constant": answer("linearize", """
+        def linearize(f, x0, h=1e-5):
+            x0 = np.array(x0, dtype=float)
+            g = np.array([(f(x0 + h * e) - f(x0 - h * e)) / (2 * h) for e in np.eye(len(x0))])
+            return lambda x: g @ (np.asarray(x, dtype=float) - x0)
+        """, "Did you forget the constant term f(x0)?"),
+    "linearize_gradient_at_x": answer("linearize", """
+        def linearize(f, x0, h=1e-5):
+            x0 = np.array(x0, dtype=float)
+            f0 = f(x0)
+
+            def L(x):
+                x = np.asarray(x, dtype=float)
+                g = np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))])
+                return f0 + g @ (x - x0)
+
+            return L
+        """, "L is not affine"),
+    "linearize_forward_gradient": answer("linearize", """
+        def linearize(f, x0, h=1e-5):
+            x0 = np.array(x0, dtype=float)
+            f0 = f(x0)
+            g = np.array([(f(x0 + h * e) - f0) / h for e in np.eye(len(x0))])
+            return lambda x: f0 + g @ (np.asarray(x, dtype=float) - x0)
+        """, "That slope is the forward-difference gradient"),
+}
+
+# Correct, but not the master copy's way: these must earn full marks.
+CORRECT_VARIANTS = {
+    "ok_partial_copies": answer("partial", """
+        def partial(f, x, i, h=1e-5):
+            plus = np.array(x, dtype=float)
+            minus = plus.copy()
+            plus[i] += h
+            minus[i] -= h
+            print("evaluating at", plus, minus)  # a leftover debugging print costs nothing
+            return (f(plus) - f(minus)) / (2 * h)
+        """),
+    "ok_best_step_search": answer("best_step", """
+        def best_step(fx, M, eps=np.finfo(float).eps):
+            # minimize E over log h by ternary search (E is unimodal)
+            def E(t):
+                h = math.exp(t)
+                return M * h * h / 6 + eps * abs(fx) / h
+            lo, hi = -80.0, 20.0
+            for _ in range(300):
+                a, b = lo + (hi - lo) / 3, hi - (hi - lo) / 3
+                if E(a) < E(b):
+                    hi = b
+                else:
+                    lo = a
+            return math.exp((lo + hi) / 2)
+        """),
+    "ok_logistic_01_form": answer("logistic_loss_grad", """
+        def logistic_loss_grad(w, X, y):
+            # the same loss as cross-entropy with targets t = (y + 1) / 2 in {0, 1}
+            w, X, y = np.asarray(w, float), np.asarray(X, float), np.asarray(y, float)
+            t = (y + 1) / 2
+            p = 0.5 * (1 + np.tanh((X @ w) / 2))
+            return X.T @ (p - t) / len(y)
+        """),
+    "ok_dd_via_gradient": answer("directional_derivative", """
+        def directional_derivative(f, x, u, h=1e-5):
+            x, u = np.asarray(x, float), np.asarray(u, float)
+            length = math.sqrt(sum(ui * ui for ui in u))
+            if length == 0:
+                raise ValueError("the zero vector has no direction")
+            grad = np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))])
+            return float(grad @ u) / length
+        """),
+    "ok_backward_per_sample": answer("backward", """
+        def backward(params, X, Y):
+            X, Y = np.asarray(X, float), np.asarray(Y, float)
+            grads = {name: np.zeros(np.shape(value)) for name, value in params.items()}
+            for x, y in zip(X, Y):
+                z = params["W1"] @ x + params["b1"]
+                h = np.tanh(z)
+                e = params["W2"] @ h + params["b2"] - y
+                dz = (params["W2"].T @ e) * (1 - np.tanh(z) ** 2)
+                grads["W2"] += np.outer(e, h)
+                grads["b2"] += e
+                grads["W1"] += np.outer(dz, x)
+                grads["b1"] += dz
+            return {name: g / len(X) for name, g in grads.items()}
+        """),
+}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One real `nbgrader autograde` run for the whole class."""
+    return autograde_class(tmp_path_factory.mktemp(ASSIGNMENT), ASSIGNMENT,
+                           {**WRONG_ANSWERS, **CORRECT_VARIANTS})
+
+
+def test_every_student_was_graded(graded):
+    students = ["solution", "stub", *WRONG_ANSWERS, *CORRECT_VARIANTS]
+    assert sorted(graded.scores) == sorted(students)
+    for student in students:
+        assert graded.notebook(student).is_file()
+        assert set(graded.points) <= set(graded.scores[student]), f"{student}: grades missing"
+
+
+def test_points_as_announced(graded):
+    """30 autograded points (1 visible + 3 or 4 hidden per function); 2 for the written answer."""
+    assert sum(graded.points.values()) == 30
+    assert graded.scores["solution"][WRITTEN][1] == 2
+    assert len(graded.parts) == 7
+    for part, tests in graded.parts.items():
+        visible = sum(graded.points[t] for t in tests if t.endswith("_visible"))
+        hidden = sum(graded.points[t] for t in tests if t.endswith("_hidden"))
+        assert visible == 1 and 3 <= hidden <= 4 and len(tests) == 2, (part, tests)
+
+
+def test_solution_gets_full_marks(graded):
+    got = graded.autograded("solution")
+    lost = {gid: s for gid, s in got.items() if s[0] != s[1]}
+    assert not lost, f"the master solution loses points: {lost}"
+    assert graded.scores["solution"][WRITTEN][0] is None  # the written answer waits for a person
+
+
+def test_stub_gets_zero_without_crashing(graded):
+    got = graded.autograded("stub")
+    assert all(score == 0 for score, _ in got.values()), got
+    assert graded.scores["stub"][WRITTEN] == (0, 2)  # "No response"
+    for part, tests in graded.parts.items():
+        hidden = [t for t in tests if t.endswith("_hidden")]
+        assert all("raised NotImplementedError" in graded.output("stub", t) for t in hidden), part
+
+
+def test_every_autograded_part_has_two_wrong_answers(graded):
+    counts = Counter(ans.part for ans in WRONG_ANSWERS.values())
+    assert set(counts) == set(graded.parts)
+    assert all(n >= 2 for n in counts.values()), counts
+
+
+@pytest.mark.parametrize("student", sorted(WRONG_ANSWERS))
+def test_wrong_answer_loses_points_on_its_own_part_only(graded, student):
+    part = WRONG_ANSWERS[student].part
+    got = graded.autograded(student)
+    own = graded.parts[part]
+    hidden = [t for t in own if t.endswith("_hidden")]
+    assert all(got[t][0] == 0 for t in hidden), f"{student} passes the hidden tests of {part}: {got}"
+    elsewhere = {t: s for t, s in got.items() if t not in own and s[0] != s[1]}
+    assert not elsewhere, f"{student} (wrong {part}) loses points on other parts: {elsewhere}"
+
+
+@pytest.mark.parametrize("student", sorted(WRONG_ANSWERS))
+def test_failing_test_names_the_mistake(graded, student):
+    ans = WRONG_ANSWERS[student]
+    texts = {t: graded.output(student, t) for t in graded.parts[ans.part]}
+    failing = {t: text for t, text in texts.items() if graded.scores[student][t][0] == 0}
+    assert any(ans.message in text for text in failing.values()), (
+        f"{student}: no failing test of {ans.part} says {ans.message!r}; outputs:\n"
+        + "\n".join(f"--- {t}\n{text[-1500:]}" for t, text in texts.items()))
+
+
+@pytest.mark.parametrize("student", sorted(CORRECT_VARIANTS))
+def test_correct_variants_get_full_marks(graded, student):
+    got = graded.autograded(student)
+    lost = {gid: s for gid, s in got.items() if s[0] != s[1]}
+    assert not lost, f"{student} is correct but loses points: {lost}"
+
+
+def test_grading_happens_outside_the_repository(graded):
+    assert (graded.course / "gradebook.db").is_file()
+    assert ROOT not in graded.course.resolve().parents, "nbgrader must run in a throwaway copy"
