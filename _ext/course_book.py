@@ -43,7 +43,30 @@ def _add_ipynb_source(app, pagename, templatename, context, doctree):
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     copy2(executed, target)
+    _merge_cached_outputs(app, target)
     context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _merge_cached_outputs(app, path: Path) -> None:
+    """Put the cached outputs into a notebook that myst-nb wrote without them.
+
+    When a page's outputs come from the execution cache, myst-nb 1.x renders the merged
+    notebook but writes the *unmerged* one to jupyter_execute/ (its cache client replaces
+    its own copy). A reader must get the executed notebook, so merge from the same cache.
+    """
+    import nbformat
+    from jupyter_cache import get_cache
+
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if not code or any(c.get("outputs") or c.get("execution_count") for c in code):
+        return
+    cache_dir = app.env.mystnb_config.execution_cache_path  # set by myst-nb at build start
+    try:
+        _, merged = get_cache(cache_dir).merge_match_into_notebook(nb)
+    except KeyError:  # not in the cache (e.g. execution is off): leave it as it is
+        return
+    nbformat.write(merged, path)
 
 
 def _clean_scripts(app, pagename, templatename, context, doctree):

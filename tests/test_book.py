@@ -25,8 +25,13 @@ def test_every_toc_page_is_built(built_book):
 
 @pytest.mark.parametrize("chapter", chapter_files())
 def test_chapter_executed_without_errors(built_book, chapter):
-    executed = ROOT / "_build" / "jupyter_execute" / f"{chapter}.ipynb"
-    assert executed.is_file(), f"{chapter} was not executed"
+    """The executed notebook a reader downloads: every code cell ran, none raised.
+
+    Checked on the download (``_sources/<page>.ipynb``), which is what readers get, and
+    which must hold the outputs also after a rebuild served from the execution cache.
+    """
+    executed = built_book / "_sources" / f"{chapter}.ipynb"
+    assert executed.is_file(), f"{chapter} has no executed notebook to download"
     nb = json.loads(executed.read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert code, f"{chapter} has no code cells"
@@ -38,6 +43,7 @@ def test_chapter_executed_without_errors(built_book, chapter):
             assert errors, f"{chapter}: cell {i} is tagged raises-exception but did not raise"
         else:
             assert not errors, f"{chapter}: code cell {i} raised {errors[0].get('ename')}"
+    assert any(c.get("outputs") for c in code), f"{chapter}: the download has no outputs"
 
 
 @pytest.mark.parametrize("chapter", chapter_files())
@@ -117,11 +123,22 @@ def test_a_raising_notebook_fails_the_build(tmp_path):
     assert "boom from a chapter" in proc.stdout + proc.stderr
 
 
-def test_the_same_config_builds_a_good_notebook(tmp_path):
-    """Control for the test above: the mini book itself is fine when its cell is."""
-    book = _mini_book(tmp_path, "x = 1 + 1\nx")
-    proc = run_book_build(book)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+def test_the_same_config_builds_a_good_notebook_and_caches_it(tmp_path):
+    """Control for the test above, and the cache: a rebuild executes nothing, and the
+    .ipynb download keeps its outputs when they come from the cache."""
+    book = _mini_book(tmp_path, "x = 20 + 22\nx")
+    download = book / "_build" / "html" / "_sources" / "index.ipynb"
+    for build in ("cold", "warm"):
+        if build == "warm":
+            shutil.rmtree(book / "_build" / "html")  # re-render every page from the cache
+        proc = run_book_build(book)
+        log = proc.stdout + proc.stderr
+        assert proc.returncode == 0, log[-4000:]
+        assert ("Executed notebook" in log) == (build == "cold"), f"{build} build: {log[-2000:]}"
+        nb = json.loads(download.read_text(encoding="utf-8"))
+        cell = [c for c in nb["cells"] if c["cell_type"] == "code"][0]
+        assert cell["execution_count"] == 1, f"{build} build: download lost its execution"
+        assert "".join(cell["outputs"][0]["data"]["text/plain"]) == "42", f"{build} build: {cell['outputs']}"
 
 
 @pytest.mark.parametrize("chapter", chapter_files())
