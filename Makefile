@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: book test exercises bench lock clean distclean
+.PHONY: release collect autograde feedback export-grades demo
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +33,41 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/accuracy_derivatives.py
 	$(BIN)/python benchmarks/accuracy_integrate.py
 	$(BIN)/python benchmarks/bench_book.py
+
+# ---- Instructors: the grading loop on nbgrader (python -m instructor; see README) ----
+# Variables: ASSIGNMENT=ch02 (default: all), STUDENT=alice, ARCHIVE=path/to/export.zip,
+# JOBS=4 (default: the number of CPUs), FORCE=1 (grade again what is already graded).
+ASSIGNMENT ?=
+STUDENT    ?=
+ARCHIVE    ?=
+JOBS       ?=
+FORCE      ?=
+INSTRUCTOR := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m instructor
+
+## make release [ASSIGNMENT=ch02]: solutions/ -> exercises/ and the gradebook (nbgrader generate_assignment)
+release: $(STAMP)
+	$(INSTRUCTOR) release $(ASSIGNMENT)
+
+## make collect ASSIGNMENT=ch02 ARCHIVE=export.zip: LMS export (<student>_ch02.ipynb or <student>/ch02.ipynb) -> submitted/
+collect: $(STAMP)
+	@test -n "$(ASSIGNMENT)" -a -n "$(ARCHIVE)" || { echo "usage: make collect ASSIGNMENT=ch02 ARCHIVE=path/to/export.zip"; exit 2; }
+	$(INSTRUCTOR) collect $(ASSIGNMENT) $(ARCHIVE)
+
+## make autograde [ASSIGNMENT=ch02] [STUDENT=alice] [JOBS=4] [FORCE=1]: nbgrader autograde, in parallel
+autograde: $(STAMP)
+	$(INSTRUCTOR) autograde $(ASSIGNMENT) $(if $(STUDENT),--student $(STUDENT)) $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
+
+## make feedback [ASSIGNMENT=ch02]: HTML feedback per student in feedback/ (nbgrader generate_feedback)
+feedback: $(STAMP)
+	$(INSTRUCTOR) feedback $(ASSIGNMENT)
+
+## make export-grades: the gradebook -> grades.csv, one row per student and assignment (nbgrader export)
+export-grades: $(STAMP)
+	$(INSTRUCTOR) export --to grades.csv
+
+## make demo [JOBS=2]: a generated class through the whole loop in ./demo-class/, then where to look
+demo: $(STAMP)
+	$(INSTRUCTOR) demo --dir demo-class $(if $(JOBS),--jobs $(JOBS))
 
 ## make lock: re-resolve requirements.in into requirements.lock
 lock:
