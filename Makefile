@@ -36,30 +36,33 @@ bench: $(STAMP)
 
 # ---- Instructors: the grading loop on nbgrader (python -m instructor; see README) ----
 # Variables: ASSIGNMENT=ch02 (default: all), STUDENT=alice, ARCHIVE=path/to/export.zip,
-# JOBS=4 (default: the number of CPUs), FORCE=1 (grade again what is already graded).
+# JOBS=4 (default: the number of CPUs), FORCE=1 (grade again what is already graded),
+# EXCHANGE=1 (release, collect and feedback through nbgrader's exchange, e.g. on JupyterHub).
 ASSIGNMENT ?=
 STUDENT    ?=
 ARCHIVE    ?=
 JOBS       ?=
 FORCE      ?=
+EXCHANGE   ?=
 INSTRUCTOR := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m instructor
 
-## make release [ASSIGNMENT=ch02]: solutions/ -> exercises/ and the gradebook (nbgrader generate_assignment)
+## make release [ASSIGNMENT=ch02] [EXCHANGE=1]: solutions/ -> exercises/ and the gradebook (nbgrader generate_assignment) [-> the exchange]
 release: $(STAMP)
-	$(INSTRUCTOR) release $(ASSIGNMENT)
+	$(INSTRUCTOR) release $(ASSIGNMENT) $(if $(EXCHANGE),--exchange)
 
 ## make collect ASSIGNMENT=ch02 ARCHIVE=export.zip: LMS export (<student>_ch02.ipynb or <student>/ch02.ipynb) -> submitted/
+## make collect ASSIGNMENT=ch02 EXCHANGE=1: the exchange's inbound/ -> submitted/ (nbgrader collect --update)
 collect: $(STAMP)
-	@test -n "$(ASSIGNMENT)" -a -n "$(ARCHIVE)" || { echo "usage: make collect ASSIGNMENT=ch02 ARCHIVE=path/to/export.zip"; exit 2; }
-	$(INSTRUCTOR) collect $(ASSIGNMENT) $(ARCHIVE)
+	@test -n "$(ASSIGNMENT)" -a -n "$(ARCHIVE)$(EXCHANGE)" || { echo "usage: make collect ASSIGNMENT=ch02 ARCHIVE=path/to/export.zip  (or EXCHANGE=1)"; exit 2; }
+	$(INSTRUCTOR) collect $(ASSIGNMENT) $(ARCHIVE) $(if $(EXCHANGE),--exchange)
 
 ## make autograde [ASSIGNMENT=ch02] [STUDENT=alice] [JOBS=4] [FORCE=1]: nbgrader autograde, in parallel
 autograde: $(STAMP)
 	$(INSTRUCTOR) autograde $(ASSIGNMENT) $(if $(STUDENT),--student $(STUDENT)) $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
 
-## make feedback [ASSIGNMENT=ch02]: HTML feedback per student in feedback/ (nbgrader generate_feedback)
+## make feedback [ASSIGNMENT=ch02] [EXCHANGE=1]: HTML feedback per student in feedback/ (nbgrader generate_feedback) [-> the exchange]
 feedback: $(STAMP)
-	$(INSTRUCTOR) feedback $(ASSIGNMENT)
+	$(INSTRUCTOR) feedback $(ASSIGNMENT) $(if $(EXCHANGE),--exchange)
 
 ## make export-grades: the gradebook -> grades.csv, one row per student and assignment (nbgrader export)
 export-grades: $(STAMP)

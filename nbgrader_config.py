@@ -5,8 +5,8 @@ Instructor master copies (solutions + hidden tests) live in ``solutions/<assignm
 ``exercises/<assignment>/``. Run nbgrader from this directory (the course root).
 
 Grading is hardened by ``instructor/hardening.py`` (what each protection does, what the
-student and the instructor see, and what one kernel cannot protect: docs, "Hardened
-autograding"). Its limits are set at the end of this file.
+student and the instructor see, and what one kernel cannot protect: ``guide/hardening.md``,
+"Hardened autograding" in the book). Its limits are set at the end of this file.
 """
 
 import os
@@ -26,6 +26,16 @@ c.ClearOutput.enabled = True
 # A student's notebook must not take minutes; a cell that does is stopped.
 c.ExecutePreprocessor.timeout = 60
 c.Execute.timeout = 60
+
+# ---- beyond one machine (JupyterHub + nbgrader's exchange; a shared gradebook) -----------
+# Students fetch and submit through nbgrader's exchange on a shared server: give the course
+# an id and point every user's config (/etc/jupyter/nbgrader_config.py) at one exchange
+# folder, then `make release EXCHANGE=1`, `make collect ASSIGNMENT=ch02 EXCHANGE=1`,
+# `make feedback EXCHANGE=1` (docs: "Running the course", the instructor guide).
+# c.CourseDirectory.course_id = "calc3ml"
+# c.Exchange.root = "/srv/nbgrader/exchange"
+# Several graders (or grading machines) at once: a PostgreSQL gradebook instead of SQLite.
+# c.CourseDirectory.db_url = "postgresql://grader@dbhost/calc3ml"
 
 c.ClearSolutions.code_stub = {
     "python": "# YOUR CODE HERE\nraise NotImplementedError()",
@@ -64,6 +74,10 @@ if hardening is not None:
         macros = book["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
     except (OSError, KeyError, TypeError, ImportError):
         pass
+    # nbgrader collect: a submission made in another student's name is rejected, not
+    # collected (stock nbgrader only warns); see instructor/exchange.py
+    c.ExchangeFactory.collect = "instructor.exchange.OwnerCheckedCollect"
+
     hardening.configure(c, course_root=HERE,
                         mathjax_dir=os.path.join(HERE, "_vendor", "mathjax"), tex_macros=macros)
 

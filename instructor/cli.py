@@ -48,8 +48,13 @@ def _warnings(prefix: str = "    "):
 
 # ---- release -----------------------------------------------------------------------------
 
-def release(course: Course, assignment: str | None) -> int:
-    """``nbgrader generate_assignment`` for one assignment or all of ``solutions/``."""
+def release(course: Course, assignment: str | None, exchange: bool = False) -> int:
+    """``nbgrader generate_assignment`` for one assignment or all of ``solutions/``; with
+    ``exchange``, then ``nbgrader release_assignment`` into nbgrader's exchange."""
+    if exchange:
+        from .exchange import exchange_settings
+
+        exchange_settings(course)  # no course id: say so before generating anything
     names = [assignment] if assignment else course.source_assignments()
     if not names:
         raise CourseError(f"no assignments in {course.source_dir}")
@@ -70,7 +75,17 @@ def release(course: Course, assignment: str | None) -> int:
             continue
         notebooks, auto, manual = _points(course, a)
         out = course.root / course.coursedir.release_directory / a
-        rows.append([a, "released", notebooks, auto, manual, relative(out) + "/"])
+        where = relative(out) + "/"
+        if exchange:
+            from .exchange import release_assignment
+
+            ok, where_or_why = release_assignment(course, a, say)
+            if not ok:
+                failed += 1
+                rows.append([a, "failed", notebooks, auto, manual, where_or_why])
+                continue
+            where += " and " + where_or_why
+        rows.append([a, "released", notebooks, auto, manual, where])
     say("", "release summary:",
         table(["assignment", "status", "notebooks", "autograded points", "manual points",
                "student version"], rows))
@@ -240,9 +255,15 @@ def autograde(course: Course, assignment: str | None, student: str | None, jobs:
 
 # ---- feedback ----------------------------------------------------------------------------
 
-def feedback(course: Course, assignment: str | None) -> int:
-    """``nbgrader generate_feedback --force``: one HTML page per student and notebook."""
+def feedback(course: Course, assignment: str | None, exchange: bool = False) -> int:
+    """``nbgrader generate_feedback --force``: one HTML page per student and notebook; with
+    ``exchange``, then ``nbgrader release_feedback`` for students to fetch."""
     import re
+
+    if exchange:
+        from .exchange import exchange_settings, release_feedback
+
+        exchange_settings(course)
 
     names = [assignment] if assignment else course.gradebook_assignments()
     names = [a for a in names if course.students_in(course.autograded, a)]
@@ -272,12 +293,17 @@ def feedback(course: Course, assignment: str | None) -> int:
         st = status(course, [a])[0]
         missing = len(students) - len(written)
         failed += missing + (code != 0)
-        rows.append([a, len(students), len(written), len(st.manual), missing])
+        row = [a, len(students), len(written), len(st.manual), missing]
         if code != 0:
             say(f"  nbgrader generate_feedback failed: see {relative(log)}")
+        if exchange:
+            released, rcode = release_feedback(course, a, say)
+            failed += rcode != 0
+            row.append(released)
+        rows.append(row)
     say("", "feedback summary:",
-        table(["assignment", "autograded", "feedback written", "of those " + MANUAL, FAILED],
-              rows))
+        table(["assignment", "autograded", "feedback written", "of those " + MANUAL, FAILED,
+               *(["released to the exchange"] if exchange else [])], rows))
     if any(r[3] for r in rows):
         say(f"  feedback of submissions that need manual grading shows those cells ungraded; "
             f"{FORMGRADER_HINT}, then run feedback again")
@@ -409,6 +435,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="nbgrader generate_assignment --force: solutions/<a>/ -> "
                                    "the release folder (exercises/<a>/) and the gradebook.")
     r.add_argument("assignment", nargs="?", metavar="ASSIGNMENT", help="default: all of solutions/")
+    r.add_argument("--exchange", action="store_true",
+                   help="then release it to nbgrader's exchange (nbgrader release_assignment "
+                        "--force), for students on JupyterHub to fetch")
 
     c = sub.add_parser("collect", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
                        help="put an LMS export (folder or .zip) into submitted/",
@@ -416,7 +445,11 @@ def build_parser() -> argparse.ArgumentParser:
                                    "goes to downloaded/<a>/archive/, each notebook to "
                                    "submitted/<student>/<a>/.\n\n" + LAYOUT_HELP)
     c.add_argument("assignment", metavar="ASSIGNMENT")
-    c.add_argument("archive", type=Path, metavar="ARCHIVE", help="the LMS export: a folder or a .zip")
+    c.add_argument("archive", type=Path, nargs="?", metavar="ARCHIVE",
+                   help="the LMS export: a folder or a .zip")
+    c.add_argument("--exchange", action="store_true",
+                   help="collect from nbgrader's exchange instead of an LMS export (nbgrader "
+                        "collect --update: each student's newest submission)")
 
     a = sub.add_parser("autograde", parents=[common],
                        help="autograde submissions in parallel (all, one assignment, one student)",
@@ -436,6 +469,9 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser("feedback", parents=[common],
                        help="HTML feedback per student (nbgrader generate_feedback)")
     f.add_argument("assignment", nargs="?", metavar="ASSIGNMENT", help="default: every assignment")
+    f.add_argument("--exchange", action="store_true",
+                   help="then release it to nbgrader's exchange (nbgrader release_feedback), "
+                        "for students to fetch")
 
     e = sub.add_parser("export", parents=[common], help="grades to CSV (nbgrader export)")
     e.add_argument("--to", type=Path, default=Path("grades.csv"), metavar="FILE",
@@ -469,11 +505,21 @@ def main(argv: list[str] | None = None) -> int:
     bin_dir = str(Path(sys.executable).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    course = None
     try:
         course = Course.load(args.course)
         if args.command == "release":
-            return release(course, args.assignment)
+            return release(course, args.assignment, args.exchange)
         if args.command == "collect":
+            if args.exchange:
+                if args.archive is not None:
+                    raise CourseError("collect takes an ARCHIVE or --exchange, not both")
+                from .exchange import collect as collect_exchange
+
+                return collect_exchange(course, args.assignment, say)
+            if args.archive is None:
+                raise CourseError("collect needs the LMS export (ARCHIVE: a folder or a .zip), "
+                                  "or --exchange")
             return collect(course, args.assignment, args.archive.resolve())
         if args.command == "autograde":
             if args.jobs is not None and args.jobs < 1:
@@ -481,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
             return autograde(course, args.assignment, args.student, args.jobs, args.force,
                              args.timeout)
         if args.command == "feedback":
-            return feedback(course, args.assignment)
+            return feedback(course, args.assignment, args.exchange)
         if args.command == "export":
             return export(course, args.to)
         if args.command == "status":
@@ -490,6 +536,15 @@ def main(argv: list[str] | None = None) -> int:
             return demo(course, args.dir.resolve(), args.jobs)
     except (CourseError, FileNotFoundError, FileExistsError, BusyError, WorkerError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        from sqlalchemy.exc import OperationalError
+
+        if not isinstance(exc, OperationalError):
+            raise
+        where = course.safe_db_url if course is not None else "(gradebook)"
+        print(f"error: cannot use the gradebook {where}: "
+              f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: what was graded so far is in the gradebook; the same command "

@@ -135,6 +135,16 @@ class Course:
         return url
 
     @property
+    def safe_db_url(self) -> str:
+        """The gradebook URL fit to print: a password in it is masked."""
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(self.db_url).render_as_string(hide_password=True)
+        except Exception:  # not a URL SQLAlchemy parses: nbgrader will say so itself
+            return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", self.db_url)
+
+    @property
     def db_path(self) -> Path | None:
         """The SQLite file of the gradebook, or None for a server database (PostgreSQL)."""
         return sqlite_path(self.db_url)

@@ -32,7 +32,7 @@ trusts what that kernel reports. This module is loaded by ``nbgrader_config.py``
   a per-part score table, shows no hidden test source and no traceback that quotes it,
   and carries MathJax and its fonts inline, so the math renders offline.
 
-What one kernel cannot do is written down in ``docs-drafts/hardening.md``: code running in
+What one kernel cannot do is written down in ``guide/hardening.md``: code running in
 the same process as the tests can always reach them (frame introspection, audit hooks,
 ``ctypes``); those submissions are caught by the static screen and held for a person, and
 full isolation needs a separate user or a container (commands in the guide).
