@@ -17,6 +17,12 @@ that load from other work that rises or falls during the benchmark weighs on bot
 
 The course copies load the repository's ``nbgrader_config.py`` (so they grade exactly as
 the course does, hardening included); ``--bare`` copies the file instead, as the tests do.
+
+``--postgres`` grades the parallel runs into a PostgreSQL gradebook instead (a throwaway
+server started from Debian's ``postgresql`` programs, as the tests do; one fresh database
+per run, released into with ``nbgrader generate_assignment`` before the clock starts):
+the workers then write to the server directly, and the gradebook is compared with the
+serial run's SQLite one.
 """
 
 from __future__ import annotations
@@ -64,12 +70,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bare", action="store_true",
                    help="copy nbgrader_config.py instead of loading it (no hardening)")
     p.add_argument("--keep", action="store_true", help="keep the course copies")
+    p.add_argument("--postgres", action="store_true",
+                   help="parallel runs write to a PostgreSQL gradebook (a throwaway server)")
     args = p.parse_args(argv)
     if min(args.students, args.jobs, args.rounds) < 1:
         p.error("--students, --jobs and --rounds must be >= 1")
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-grading-"))
+    server = None
+    db_urls: dict[Path, str] = {}
     try:
+        if args.postgres:
+            sys.path.insert(0, str(ROOT / "tests"))
+            from pg_server import PostgresServer
+
+            server = PostgresServer().start()
         base = tmp / "base"
         base.mkdir()
         if args.bare:
@@ -93,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench_grading: {args.students} submissions of {A} "
               f"({', '.join(f'{v} {k}' for k, v in sorted(kinds.items()))}); "
               f"{os.cpu_count()} CPUs; config: {'bare copy' if args.bare else 'the course'}"
-              f"{' (hardened)' if hardened else ' (nbgrader defaults)'}", flush=True)
+              f"{' (hardened)' if hardened else ' (nbgrader defaults)'}"
+              f"{'; parallel runs into PostgreSQL' if server else ''}", flush=True)
 
         order = ["serial", "parallel"] * args.rounds
         for i in range(1, args.rounds, 2):  # ABBA: S P | P S | S P ...
@@ -105,8 +121,21 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  [{i + 1}/{len(order)}] serial:   nbgrader autograde {A} ...", flush=True)
                 r = timed([sys.executable, "-m", "nbgrader", "autograde", A], course)
             else:
+                if server is not None:
+                    url = server.create_database(f"run{i}")
+                    with open(course / "nbgrader_config.py", "a") as fh:
+                        fh.write(f"\nc.CourseDirectory.db_url = {url!r}\n"
+                                 "c.CourseDirectory.course_id = 'default_course'\n")
+                    (course / "gradebook.db").unlink()
+                    gen = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment",
+                                          A, "--force"], cwd=course, env=nbgrader_env(),
+                                         capture_output=True, text=True)
+                    if gen.returncode != 0:
+                        print(gen.stdout, gen.stderr)
+                        return 1
+                    db_urls[course] = url
                 print(f"  [{i + 1}/{len(order)}] parallel: python -m instructor autograde {A} "
-                      f"--jobs {args.jobs} ...", flush=True)
+                      f"--jobs {args.jobs}{' (PostgreSQL)' if server else ''} ...", flush=True)
                 r = timed([sys.executable, "-m", "instructor", "--course", str(course),
                            "autograde", A, "--jobs", str(args.jobs)], ROOT)
             if r["code"] != 0:
@@ -120,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
               "load avg (1 min) before -> after")
         for kind, _, r in runs:
             label = ("nbgrader autograde (serial)" if kind == "serial"
-                     else f"instructor autograde --jobs {args.jobs}")
+                     else f"instructor autograde --jobs {args.jobs}"
+                          f"{' (pg)' if server else ''}")
             print(f"  {label:<36} {r['wall']:7.1f} {n / r['wall']:7.2f} {r['cpu']:7.1f} "
                   f"{r['cpu'] / r['wall']:8.2f}   {r['load0'][0]:.2f} -> {r['load1'][0]:.2f}")
         wall = {k: sum(r["wall"] for kk, _, r in runs if kk == k) for k in ("serial", "parallel")}
@@ -134,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         for kind, course, _ in runs:
             if course == reference:
                 continue
-            diff = compare(db_s, f"sqlite:///{course / 'gradebook.db'}")
+            diff = compare(db_s, db_urls.get(course, f"sqlite:///{course / 'gradebook.db'}"))
             if diff:
                 print(f"  gradebook of {course.name} DIFFERS from {reference.name} in "
                       f"{len(diff)} rows, e.g.:", *diff[:10], sep="\n    ")
@@ -149,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
                   "other work, and a worker only gets the cores nobody else uses")
         return 0
     finally:
+        if server is not None:
+            server.stop()
         if args.keep:
             print(f"  course copies kept in {tmp}")
         else:

@@ -149,6 +149,14 @@ class Course:
         """The SQLite file of the gradebook, or None for a server database (PostgreSQL)."""
         return sqlite_path(self.db_url)
 
+    def check_server_gradebook(self) -> None:
+        """A server gradebook (PostgreSQL) enforces the course foreign key that SQLite does
+        not: without a course id, nbgrader fails on the first assignment it writes."""
+        if self.db_path is None and not self.coursedir.course_id:
+            raise CourseError(f"the gradebook {self.safe_db_url} needs a course id: set "
+                              "c.CourseDirectory.course_id (e.g. \"calc3ml\") in "
+                              "nbgrader_config.py")
+
     @contextmanager
     def gradebook(self) -> Iterator[object]:
         from nbgrader.api import Gradebook

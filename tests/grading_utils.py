@@ -13,7 +13,8 @@ The autograder tests of every chapter (``tests/test_autograde_chXX.py``) follow 
    :func:`cell_output_text` reads a graded cell's output (the failing test's message).
 
 :func:`autograde_class` does steps 1-5 for a whole class (the solution, the stub and one
-student per :class:`Answer`) and returns a :class:`GradedClass`.
+student per :class:`Answer`) and returns a :class:`GradedClass`. The generic tests built on
+it, which every chapter's test file inherits, are in ``tests/autograde_suite.py``.
 
 nbgrader always runs with the temporary course as its working directory, so its
 ``gradebook.db`` and ``submitted/``, ``autograded/`` folders are created there and the

@@ -1,43 +1,16 @@
 """The ch02 autograder is itself tested, with real nbgrader runs (no mocks).
 
-In a throwaway copy of the course, the release is generated from solutions/ch02 and a
-class of students is autograded in ONE `nbgrader autograde` run:
-
-- ``solution``: the master solutions in every answer cell -> full marks;
-- ``stub``: the release as handed out -> 0 on every autograded cell, and no crash;
-- one student per plausible wrong answer, who has the solution everywhere except that one
-  function -> loses points on that part only, and the failing test says what went wrong;
-- a few correct answers written differently from the master copy -> full marks (the
-  hidden tests must not demand the instructor's particular algorithm or signs).
+This file only declares ch02's data; the tests are the generic ones of
+``autograde_suite.AutogradeSuite``: in a throwaway copy of the course the whole class
+(the solution, the stub, one student per wrong answer and per correct variant) is
+autograded in ONE `nbgrader autograde` run, and each student's grades and feedback are
+checked.
 """
 
 from __future__ import annotations
 
-import textwrap
-from collections import Counter
-from typing import NamedTuple
-
-import pytest
-
-from grading_utils import (
-    ROOT, autograded_parts, autograded_test_ids, cell_output_text, make_course_copy,
-    make_submission, read_notebook, run_nbgrader, scores, solution_cells, write_submission,
-)
-
-pytestmark = pytest.mark.slow
-
-ASSIGNMENT = "ch02"
-
-
-class Answer(NamedTuple):
-    part: str     # grade_id of the autograded-answer cell it replaces
-    source: str   # the student's cell
-    message: str  # for a wrong answer: text the failing test's output must contain
-
-
-def answer(part: str, source: str, message: str = "") -> Answer:
-    return Answer(part, textwrap.dedent(source).strip() + "\n", message)
-
+from autograde_suite import AutogradeSuite
+from grading_utils import answer
 
 # One student each. Sources are what a student might really write.
 WRONG_ANSWERS = {
@@ -256,110 +229,13 @@ CORRECT_VARIANTS = {
         """),
 }
 
-STUDENTS = ["solution", "stub", *WRONG_ANSWERS, *CORRECT_VARIANTS]
 
+class TestCh02(AutogradeSuite):
+    """26 autograded points (1 visible + 3 or 4 hidden per function); 2 for the written answer."""
 
-class Graded(NamedTuple):
-    course: object
-    scores: dict
-    parts: dict
-    points: dict
-
-
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory) -> Graded:
-    """One real `nbgrader autograde` run for the whole class."""
-    course = make_course_copy(tmp_path_factory.mktemp(ASSIGNMENT), [ASSIGNMENT])
-    run_nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
-    master = read_notebook(course / "solutions" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    release = read_notebook(course / "exercises" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    solutions = solution_cells(master)
-    submissions = {"solution": solutions, "stub": {}}
-    for student, ans in {**WRONG_ANSWERS, **CORRECT_VARIANTS}.items():
-        submissions[student] = {**solutions, ans.part: ans.source}
-    for student, replacements in submissions.items():
-        write_submission(course, ASSIGNMENT, student, make_submission(release, replacements))
-    run_nbgrader(course, "autograde", ASSIGNMENT, "--force")
-    return Graded(course, scores(course, ASSIGNMENT), autograded_parts(master),
-                  autograded_test_ids(master))
-
-
-def _autograded(graded: Graded, student: str) -> dict[str, tuple[float, float]]:
-    return {gid: graded.scores[student][gid] for gid in graded.points}
-
-
-def test_every_student_was_graded(graded):
-    assert sorted(graded.scores) == sorted(STUDENTS)
-    for student in STUDENTS:
-        assert (graded.course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").is_file()
-        assert set(graded.points) <= set(graded.scores[student]), f"{student}: grades missing"
-
-
-def test_points_as_announced(graded):
-    """26 autograded points, most of them hidden; 2 points for the written answer."""
-    assert sum(graded.points.values()) == 26
-    assert graded.scores["solution"]["answer_cosine_length"][1] == 2
-    for part, tests in graded.parts.items():
-        visible = sum(graded.points[t] for t in tests if t.endswith("_visible"))
-        hidden = sum(graded.points[t] for t in tests if t.endswith("_hidden"))
-        assert visible == 1 and hidden >= 3, (part, visible, hidden)
-
-
-def test_solution_gets_full_marks(graded):
-    got = _autograded(graded, "solution")
-    lost = {gid: s for gid, s in got.items() if s[0] != s[1]}
-    assert not lost, f"the master solution loses points: {lost}"
-    assert sum(s for s, _ in got.values()) == sum(graded.points.values())
-    # the written answer waits for a person
-    assert graded.scores["solution"]["answer_cosine_length"][0] is None
-
-
-def test_stub_gets_zero_without_crashing(graded):
-    got = _autograded(graded, "stub")
-    assert all(score == 0 for score, _ in got.values()), got
-    # an untouched written answer is scored 0 automatically ("No response")
-    assert graded.scores["stub"]["answer_cosine_length"] == (0, 2)
-    text = cell_output_text(graded.course / "autograded" / "stub" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
-                            "test_unit_vector_hidden")
-    assert "raised NotImplementedError" in text
-
-
-def test_every_autograded_part_has_two_wrong_answers(graded):
-    counts = Counter(ans.part for ans in WRONG_ANSWERS.values())
-    assert set(counts) == set(graded.parts)
-    assert all(n >= 2 for n in counts.values()), counts
-
-
-@pytest.mark.parametrize("student", sorted(WRONG_ANSWERS))
-def test_wrong_answer_loses_points_on_its_own_part_only(graded, student):
-    part = WRONG_ANSWERS[student].part
-    got = _autograded(graded, student)
-    own = graded.parts[part]
-    earned = sum(got[t][0] for t in own)
-    assert earned < sum(got[t][1] for t in own), f"{student} keeps full marks on {part}: {got}"
-    hidden = [t for t in own if t.endswith("_hidden")]
-    assert all(got[t][0] == 0 for t in hidden), f"{student} passes the hidden tests of {part}"
-    elsewhere = {t: s for t, s in got.items() if t not in own and s[0] != s[1]}
-    assert not elsewhere, f"{student} (wrong {part}) loses points on other parts: {elsewhere}"
-
-
-@pytest.mark.parametrize("student", sorted(WRONG_ANSWERS))
-def test_failing_test_names_the_mistake(graded, student):
-    ans = WRONG_ANSWERS[student]
-    path = graded.course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-    texts = {t: cell_output_text(path, t) for t in graded.parts[ans.part]}
-    assert any(ans.message in text for text in texts.values()), (
-        f"{student}: no test of {ans.part} says {ans.message!r}; outputs:\n"
-        + "\n".join(f"--- {t}\n{text[-1500:]}" for t, text in texts.items()))
-
-
-@pytest.mark.parametrize("student", sorted(CORRECT_VARIANTS))
-def test_correct_variants_get_full_marks(graded, student):
-    got = _autograded(graded, student)
-    lost = {gid: s for gid, s in got.items() if s[0] != s[1]}
-    assert not lost, f"{student} is correct but loses points: {lost}"
-
-
-def test_grading_happens_outside_the_repository(graded):
-    assert (graded.course / "gradebook.db").is_file()
-    assert ROOT not in graded.course.resolve().parents, "nbgrader must run in a throwaway copy"
+    assignment = "ch02"
+    written = "answer_cosine_length"
+    points = 26
+    n_parts = 6
+    wrong_answers = WRONG_ANSWERS
+    correct_variants = CORRECT_VARIANTS

@@ -1,29 +1,16 @@
 """The ch04 autograder is itself tested, with real nbgrader runs (no mocks).
 
-In a throwaway copy of the course, the release is generated from solutions/ch04 and a
-class of students is autograded in ONE `nbgrader autograde` run (see
-``grading_utils.autograde_class``):
-
-- ``solution``: the master solutions in every answer cell -> full marks;
-- ``stub``: the release as handed out -> 0 on every autograded cell, and no crash;
-- one student per plausible wrong answer, who has the solution everywhere except that one
-  function -> loses points on that part only, and the failing test says what went wrong;
-- a few correct answers written differently from the master copy -> full marks (the
-  hidden tests must not demand the instructor's particular algorithm).
+This file only declares ch04's data; the tests are the generic ones of
+``autograde_suite.AutogradeSuite``: in a throwaway copy of the course the whole class
+(the solution, the stub, one student per wrong answer and per correct variant) is
+autograded in ONE `nbgrader autograde` run, and each student's grades and feedback are
+checked.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-
-import pytest
-
-from grading_utils import ROOT, answer, autograde_class
-
-pytestmark = pytest.mark.slow
-
-ASSIGNMENT = "ch04"
-WRITTEN = "answer_newton_saddle"
+from autograde_suite import AutogradeSuite
+from grading_utils import answer
 
 # One student each. Sources are what a student might really write.
 WRONG_ANSWERS = {
@@ -196,82 +183,12 @@ CORRECT_VARIANTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """One real `nbgrader autograde` run for the whole class."""
-    return autograde_class(tmp_path_factory.mktemp(ASSIGNMENT), ASSIGNMENT,
-                           {**WRONG_ANSWERS, **CORRECT_VARIANTS})
-
-
-def test_every_student_was_graded(graded):
-    students = ["solution", "stub", *WRONG_ANSWERS, *CORRECT_VARIANTS]
-    assert sorted(graded.scores) == sorted(students)
-    for student in students:
-        assert graded.notebook(student).is_file()
-        assert set(graded.points) <= set(graded.scores[student]), f"{student}: grades missing"
-
-
-def test_points_as_announced(graded):
+class TestCh04(AutogradeSuite):
     """19 autograded points (1 visible + 3 or 4 hidden per function); 2 for the written answer."""
-    assert sum(graded.points.values()) == 19
-    assert graded.scores["solution"][WRITTEN][1] == 2
-    assert len(graded.parts) == 4
-    for part, tests in graded.parts.items():
-        visible = sum(graded.points[t] for t in tests if t.endswith("_visible"))
-        hidden = sum(graded.points[t] for t in tests if t.endswith("_hidden"))
-        assert visible == 1 and 3 <= hidden <= 4 and len(tests) == 2, (part, tests)
 
-
-def test_solution_gets_full_marks(graded):
-    got = graded.autograded("solution")
-    lost = {gid: s for gid, s in got.items() if s[0] != s[1]}
-    assert not lost, f"the master solution loses points: {lost}"
-    assert graded.scores["solution"][WRITTEN][0] is None  # the written answer waits for a person
-
-
-def test_stub_gets_zero_without_crashing(graded):
-    got = graded.autograded("stub")
-    assert all(score == 0 for score, _ in got.values()), got
-    assert graded.scores["stub"][WRITTEN] == (0, 2)  # "No response"
-    for part, tests in graded.parts.items():
-        hidden = [t for t in tests if t.endswith("_hidden")]
-        assert all("raised NotImplementedError" in graded.output("stub", t) for t in hidden), part
-
-
-def test_every_autograded_part_has_two_wrong_answers(graded):
-    counts = Counter(ans.part for ans in WRONG_ANSWERS.values())
-    assert set(counts) == set(graded.parts)
-    assert all(n >= 2 for n in counts.values()), counts
-
-
-@pytest.mark.parametrize("student", sorted(WRONG_ANSWERS))
-def test_wrong_answer_loses_points_on_its_own_part_only(graded, student):
-    part = WRONG_ANSWERS[student].part
-    got = graded.autograded(student)
-    own = graded.parts[part]
-    hidden = [t for t in own if t.endswith("_hidden")]
-    assert all(got[t][0] == 0 for t in hidden), f"{student} passes the hidden tests of {part}: {got}"
-    elsewhere = {t: s for t, s in got.items() if t not in own and s[0] != s[1]}
-    assert not elsewhere, f"{student} (wrong {part}) loses points on other parts: {elsewhere}"
-
-
-@pytest.mark.parametrize("student", sorted(WRONG_ANSWERS))
-def test_failing_test_names_the_mistake(graded, student):
-    ans = WRONG_ANSWERS[student]
-    texts = {t: graded.output(student, t) for t in graded.parts[ans.part]}
-    failing = {t: text for t, text in texts.items() if graded.scores[student][t][0] == 0}
-    assert any(ans.message in text for text in failing.values()), (
-        f"{student}: no failing test of {ans.part} says {ans.message!r}; outputs:\n"
-        + "\n".join(f"--- {t}\n{text[-1500:]}" for t, text in texts.items()))
-
-
-@pytest.mark.parametrize("student", sorted(CORRECT_VARIANTS))
-def test_correct_variants_get_full_marks(graded, student):
-    got = graded.autograded(student)
-    lost = {gid: s for gid, s in got.items() if s[0] != s[1]}
-    assert not lost, f"{student} is correct but loses points: {lost}"
-
-
-def test_grading_happens_outside_the_repository(graded):
-    assert (graded.course / "gradebook.db").is_file()
-    assert ROOT not in graded.course.resolve().parents, "nbgrader must run in a throwaway copy"
+    assignment = "ch04"
+    written = "answer_newton_saddle"
+    points = 19
+    n_parts = 4
+    wrong_answers = WRONG_ANSWERS
+    correct_variants = CORRECT_VARIANTS

@@ -455,6 +455,22 @@ def test_unreachable_gradebook_server_is_a_clear_error(tmp_path):
     assert "Traceback" not in proc.stderr, proc.stderr
 
 
+def test_postgres_gradebook_without_a_course_id_is_a_clear_error(pg, tmp_path):
+    """PostgreSQL enforces the gradebook's course foreign key (SQLite does not): stock
+    nbgrader then fails with a ForeignKeyViolation traceback on generate_assignment."""
+    url = pg.create_database("no_course_id")
+    course = tmp_path / "course"
+    course.mkdir()
+    write_course_config(course, ROOT, extra=f"c.CourseDirectory.db_url = {url!r}\n")
+    shutil.copytree(ROOT / "solutions" / A, course / "solutions" / A)
+    stock = nbgrader(course, "generate_assignment", A)
+    assert "ForeignKeyViolation" in stock.stdout + stock.stderr
+    for args in (["release", A], ["autograde", A], ["status"]):
+        proc = instructor(course, *args)
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        assert "needs a course id: set c.CourseDirectory.course_id" in proc.stderr, proc.stderr
+
+
 def test_exchange_without_a_course_id_is_a_clear_error(tmp_path):
     course = tmp_path / "course"
     course.mkdir()
