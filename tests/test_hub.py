@@ -15,13 +15,19 @@ machines) lose and duplicate nothing.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import pwd
 import re
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
@@ -29,7 +35,7 @@ import nbformat
 import pytest
 
 from grading_utils import ROOT, scores
-from pg_server import PostgresServer
+from pg_server import PostgresServer, free_port
 
 sys.path.insert(0, str(ROOT))
 from instructor.demo import ClassBuilder, write_course_config  # noqa: E402
@@ -149,6 +155,26 @@ class Student(NamedTuple):
         return path
 
 
+def new_student(base: Path, name: str, exchange: Path, server_config: dict | None = None) -> Student:
+    """A Unix user with a private home holding the nbgrader config a hub gives students
+    (and, optionally, a Jupyter server config)."""
+    user = unix_user(name)
+    home = base / "home" / name
+    home.mkdir(parents=True)
+    (home / "nbgrader_config.py").write_text(  # as /etc/jupyter/nbgrader_config.py would
+        f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n")
+    if server_config is not None:
+        (home / ".jupyter").mkdir()
+        (home / ".jupyter" / "jupyter_server_config.json").write_text(json.dumps(server_config))
+    for d, _, files in os.walk(home):
+        os.chown(d, user.pw_uid, user.pw_gid)
+        for f in files:
+            os.chown(os.path.join(d, f), user.pw_uid, user.pw_gid)
+    home.chmod(0o700)
+    return Student(name, home, user.pw_uid, user.pw_gid)
+
+
 def unix_user(name: str) -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(name)
@@ -194,18 +220,7 @@ def hub(pg, tmp_path_factory) -> Hub:
 
     release = ok(instructor(course, "release", A, "--exchange"))
 
-    students = {}
-    for name in STUDENTS:
-        user = unix_user(name)
-        home = base / "home" / name
-        home.mkdir(parents=True)
-        (home / "nbgrader_config.py").write_text(  # as /etc/jupyter/nbgrader_config.py would
-            f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\n"
-            f"c.CourseDirectory.course_id = {COURSE_ID!r}\n")
-        for p in (home, home / "nbgrader_config.py"):
-            os.chown(p, user.pw_uid, user.pw_gid)
-        home.chmod(0o700)
-        students[name] = Student(name, home, user.pw_uid, user.pw_gid)
+    students = {name: new_student(base, name, exchange) for name in STUDENTS}
     alice, bob, carol = (students[n] for n in STUDENTS)
 
     b = ClassBuilder(course, A)
@@ -396,6 +411,93 @@ def test_export_from_postgres_equals_sqlite(hub, tmp_path):
     assert got == want
 
 
+class JupyterServer:
+    """A real Jupyter server running as a student, with nbgrader's student extensions (the
+    Assignments tab's back end) enabled as a hub enables them for its users."""
+
+    def __init__(self, student: Student, python: str):
+        self.port, self.token = free_port(), secrets.token_hex(16)
+        self.log = open(student.home.parent / f"{student.name}-server.log", "w+")
+        e = {"HOME": str(student.home), "USER": student.name, "LOGNAME": student.name,
+             "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "PYTHONPATH": SITE}
+        self.proc = subprocess.Popen(
+            ["setpriv", f"--reuid={student.uid}", f"--regid={student.gid}", "--clear-groups",
+             "--", python, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1",
+             f"--port={self.port}", f"--IdentityProvider.token={self.token}",
+             f"--ServerApp.root_dir={student.home}"],
+            cwd=student.home, env=e, stdout=self.log, stderr=subprocess.STDOUT)
+        end = time.monotonic() + 90
+        while True:
+            try:
+                self.call("GET", "/api/status")
+                return
+            except (urllib.error.URLError, ConnectionError):
+                if self.proc.poll() is not None or time.monotonic() > end:
+                    self.stop()
+                    raise RuntimeError(f"the student's Jupyter server did not start:\n{self.output()}")
+                time.sleep(0.5)
+
+    def call(self, method: str, path: str, **form):
+        data = urllib.parse.urlencode(form).encode() if method == "POST" else None
+        query = "?" + urllib.parse.urlencode(form) if method == "GET" and form else ""
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}{query}", data=data,
+                                     method=method,
+                                     headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            return json.loads(resp.read().decode())
+
+    def output(self) -> str:
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()[-4000:]
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@slow
+@needs_root
+def test_assignments_tab_fetch_and_submit(hub):
+    """What a student clicks in JupyterLab's Assignments tab (nbgrader's assignment_list
+    server extension, in a Jupyter server running as that student), then the instructor
+    collects it with the others. Runs last of the hub tests: it adds a fourth student."""
+    extensions = {"ServerApp": {"jpserver_extensions": {
+        "nbgrader.server_extensions.assignment_list": True,
+        "nbgrader.server_extensions.course_list": True}}}
+    dave = new_student(hub.base, "cm_dave", hub.exchange, extensions)
+    server = JupyterServer(dave, hub.python)
+    try:
+        listed = server.call("GET", "/assignments", course_id=COURSE_ID)
+        assert listed["success"], listed
+        assert [(a["assignment_id"], a["status"]) for a in listed["value"]] == [(A, "released")]
+        fetched = server.call("POST", "/assignments/fetch", course_id=COURSE_ID,
+                              assignment_id=A)
+        assert (A, "fetched") in [(a["assignment_id"], a["status"]) for a in fetched["value"]]
+        notebook = dave.home / A / f"{A}.ipynb"
+        assert notebook.stat().st_uid == dave.uid
+        answer = ClassBuilder(hub.course, A).partial(ClassBuilder(hub.course, A).parts[:2])
+        dave.put(f"{A}/{A}.ipynb", answer)
+        submitted = server.call("POST", "/assignments/submit", course_id=COURSE_ID,
+                                assignment_id=A)
+        assert submitted.get("success"), submitted
+        statuses = {a["status"] for a in submitted["value"] if a["assignment_id"] == A}
+        assert "submitted" in statuses, submitted
+    finally:
+        server.stop()
+
+    collect = ok(instructor(hub.course, "collect", A, "--exchange"))
+    # columns: new, updated, unchanged, rejected, students in submitted/ -- the impostor's
+    # submission is still in the exchange and still rejected
+    assert re.search(rf"^\s*{A}\s+1\s+0\s+3\s+1\s+4\s*$", collect.stdout, re.M), collect.stdout
+    got = nbformat.read(hub.course / "submitted" / "cm_dave" / A / f"{A}.ipynb", 4)
+    assert answers(got) == answers(answer)
+
+
 # ---- several graders on one PostgreSQL gradebook ----------------------------------------
 
 @slow
@@ -443,8 +545,6 @@ def test_two_graders_at_once_share_one_postgres_gradebook(pg, tmp_path):
 # ---- clear errors -------------------------------------------------------------------------
 
 def test_unreachable_gradebook_server_is_a_clear_error(tmp_path):
-    from pg_server import free_port
-
     url = f"postgresql://grader:s3cret@127.0.0.1:{free_port()}/nowhere"
     course = make_course(tmp_path / "course", settings(url))
     (course / "submitted" / "alice" / A).mkdir(parents=True)
