@@ -74,8 +74,10 @@ if hardening is not None:
         macros = book["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"]
     except (OSError, KeyError, TypeError, ImportError):
         pass
-    # nbgrader collect: a submission made in another student's name is rejected, not
-    # collected (stock nbgrader only warns); see instructor/exchange.py
+    # nbgrader collect (exchange): only what `nbgrader submit` could have made is collected;
+    # a folder in another student's name, one holding a symbolic link (e.g. to solutions/),
+    # or one with an unparsable name is rejected (stock nbgrader collects the first two and
+    # stops on the third); see instructor/exchange.py
     c.ExchangeFactory.collect = "instructor.exchange.OwnerCheckedCollect"
 
     hardening.configure(c, course_root=HERE,

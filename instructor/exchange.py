@@ -11,22 +11,19 @@ nbgrader's exchange is a folder every user can reach, ``Exchange.root``, holding
   submitting student's cache holds (``nbgrader fetch_feedback``).
 
 The commands here run nbgrader's own ``release_assignment``, ``collect --update`` and
-``release_feedback`` and summarize what they did. :class:`OwnerCheckedCollect` closes one
-hole of the exchange: ``nbgrader submit --student=bob`` run by *alice* lands in
-``inbound/`` as a submission of bob's, and stock ``nbgrader collect`` only logs a warning
-("cheating attempt?") and collects it -- replacing bob's real submission if it is newer.
-With ``c.ExchangeCollect.check_owner`` on (nbgrader's default), the course's collect skips any
-submission whose folder is not owned by the student it names, logs an error, and uses that
-student's newest genuine submission instead. (On a hub whose users all share one Unix
-account -- DockerSpawner, KubeSpawner -- ownership says nothing: set
-``c.ExchangeCollect.check_owner = False`` there.)
+``release_feedback`` and summarize what they did. :class:`OwnerCheckedCollect` closes
+holes of the exchange that stock ``nbgrader collect`` leaves open (a submission in
+another student's name, a symbolic link to the instructor's solutions, a folder name that
+stops collect for everyone).
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import pwd
 import re
+import stat
 from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
@@ -35,24 +32,80 @@ from .course import Course, CourseError, relative
 
 
 class OwnerCheckedCollect(ExchangeCollect):
-    """``nbgrader collect`` that never collects a submission made in another's name.
+    """``nbgrader collect`` that collects only what ``nbgrader submit`` could have made.
 
-    Registered in ``nbgrader_config.py`` as ``c.ExchangeFactory.collect``; effective while
-    ``c.ExchangeCollect.check_owner`` (default True) is on.
+    ``inbound/`` is writable by every user (mode 0733), so a student can put anything
+    there, not only through ``nbgrader submit``. Stock ``nbgrader collect`` trusts what it
+    finds; this one rejects (logs an error, leaves it in the exchange, collects the named
+    student's newest *genuine* submission instead):
+
+    - a folder that claims to be another student's (its owner is not the student it names:
+      ``nbgrader submit --student=bob`` run by alice) -- with ``check_owner`` on;
+    - a folder holding a symbolic link, or anything but plain files and folders: collect
+      runs as the instructor and follows links, so a link to the instructor's
+      ``solutions/ch02/ch02.ipynb`` would be collected as the student's answer (full
+      marks), and a FIFO would hang it; ``nbgrader submit`` never makes either;
+    - a file inside owned by someone other than the student -- with ``check_owner`` on;
+    - a name nbgrader cannot parse (``alice+ch02+garbage+x``): stock collect stops with a
+      ParserError on it, collecting nobody's submission.
+
+    Registered in ``nbgrader_config.py`` as ``c.ExchangeFactory.collect``.
+    ``c.ExchangeCollect.check_owner`` (default True) turns the ownership checks off for
+    hubs whose users share one Unix account; the other checks always apply.
     """
 
     def _path_to_record(self, path):
-        rec = super()._path_to_record(path)
-        rec["genuine"] = True
-        if self.check_owner:
-            try:
-                owner = pwd.getpwuid(os.stat(path).st_uid).pw_name
-            except (KeyError, OSError):
-                owner = None
-            rec["owner"] = owner
-            rec["genuine"] = owner == rec["username"]
+        try:
+            rec = super()._path_to_record(path)
+        except Exception as exc:  # ParserError on the timestamp, or nbgrader's "Invalid filename"
+            name = os.path.basename(path)
+            rec = {"username": name.split("+", 1)[0], "filename": name,
+                   "timestamp": datetime.datetime.min,
+                   "problem": f"its name is not one `nbgrader submit` makes ({exc})"}
+        else:
+            rec["problem"] = self._problem(path, rec["username"])
+        rec["genuine"] = rec["problem"] is None
         self._records = getattr(self, "_records", []) + [rec]
         return rec
+
+    def _problem(self, path: str, username: str) -> str | None:
+        """Why ``path`` is not a genuine submission of ``username``; None if it is."""
+        uid = None
+        if self.check_owner:
+            try:
+                uid = pwd.getpwnam(username).pw_uid
+            except KeyError:
+                return f"it claims to be by {username}, who is not a user here"
+
+        def owner(st) -> str:
+            try:
+                return pwd.getpwuid(st.st_uid).pw_name
+            except KeyError:
+                return f"uid {st.st_uid}"
+
+        try:
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                return "it is a symbolic link"
+            if not stat.S_ISDIR(st.st_mode):
+                return "it is not a folder"
+            if uid is not None and st.st_uid != uid:
+                return (f"it claims to be by {username} but is owned by {owner(st)} (a student "
+                        "submitting in another's name?)")
+            for top, dirs, files in os.walk(path):
+                for name in dirs + files:
+                    p = os.path.join(top, name)
+                    rel = os.path.relpath(p, path)
+                    st = os.lstat(p)
+                    if stat.S_ISLNK(st.st_mode):
+                        return f"it holds a symbolic link, {rel} -> {os.readlink(p)}"
+                    if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+                        return f"it holds {rel}, which is not a plain file"
+                    if uid is not None and st.st_uid != uid:
+                        return f"it holds {rel}, owned by {owner(st)}, not by {username}"
+        except OSError as exc:
+            return f"it cannot be read ({exc.strerror})"
+        return None
 
     def _sort_by_timestamp(self, records):
         # genuine submissions first, newest first: nbgrader takes the first of each student
@@ -67,7 +120,7 @@ class OwnerCheckedCollect(ExchangeCollect):
             if rec.get("genuine", True):
                 kept.append(rec)
                 continue
-            # (only with before_duedate can nbgrader's pick be an impostor while a genuine
+            # (only with before_duedate can nbgrader's pick be a rejected one while a genuine
             # one exists: fall back to that student's newest genuine submission)
             genuine = [r for r in self._records
                        if r["username"] == rec["username"] and r.get("genuine", True)]
@@ -75,11 +128,8 @@ class OwnerCheckedCollect(ExchangeCollect):
                 kept.append(max(genuine, key=lambda r: r["timestamp"]))
         for rec in self._records:
             if not rec.get("genuine", True):
-                self.log.error(
-                    "Rejected submission %s: it claims to be by %s but is owned by %s; it is not "
-                    "collected (a student submitting in another's name?). Look at it in %s",
-                    rec["filename"], rec["username"], rec.get("owner") or "an unknown user",
-                    self.inbound_path)
+                self.log.error("Rejected submission %s: %s; it is not collected. Look at it in %s",
+                               rec["filename"], rec["problem"], self.inbound_path)
         self.src_records = kept
 
 
@@ -119,8 +169,7 @@ def release_assignment(course: Course, assignment: str, say) -> tuple[bool, str]
 
 _COLLECTED = re.compile(r"^(Collecting|Updating) submission: (?P<student>\S+) (?P<a>\S+)$")
 _UNCHANGED = re.compile(r"^No newer submission to collect: (?P<student>\S+) (?P<a>\S+)$")
-_REJECTED = re.compile(r"^Rejected submission (?P<file>.+?): it claims to be by (?P<student>\S+) "
-                       r"but is owned by (?P<owner>.+?);")
+_REJECTED = re.compile(r"^Rejected submission (?P<file>.+?): (?P<why>.*); it is not collected")
 _CLAIMS = re.compile(r"claims to be submitted by (?P<student>\S+) but is owned by (?P<owner>\S+);")
 
 
@@ -150,9 +199,8 @@ def collect(course: Course, assignment: str, say) -> int:
             return
         m = _REJECTED.match(message)
         if m:
-            got["rejected"].append((m.group("file"), m.group("student"), m.group("owner")))
-            say(f"    REJECTED {m.group('file')}: claims to be by {m.group('student')}, "
-                f"owned by {m.group('owner')}")
+            got["rejected"].append((m.group("file"), m.group("why")))
+            say(f"    REJECTED {m.group('file')}: {m.group('why')}")
             return
         m = _CLAIMS.search(message)
         if m:  # stock collect (check_owner off or another collect plugin): warned only
@@ -169,7 +217,8 @@ def collect(course: Course, assignment: str, say) -> int:
                 len(got["rejected"]), len(course.students_in(course.submitted, assignment))]]))
     if got["rejected"]:
         say("  rejected submissions stay in the exchange's inbound/ folder for you to look at; "
-            "the named students' own newest submissions (if any) were collected instead")
+            "the named students' own newest genuine submissions (if any) were collected "
+            "instead")
     for student, owner in got["warned"]:
         say(f"  WARNING: a submission of {student} is owned by {owner} and was collected anyway "
             f"(c.ExchangeCollect.check_owner is off, or the collect plugin is not the course's)")

@@ -15,6 +15,7 @@ machines) lose and duplicate nothing.
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import os
 import pwd
@@ -197,6 +198,7 @@ class Hub(NamedTuple):
     release: subprocess.CompletedProcess
     collect: subprocess.CompletedProcess
     stock_collect: Path      # submitted/ of a stock `nbgrader collect` of the same inbound
+    stock_crash: subprocess.CompletedProcess  # stock collect once a bad folder name is there
     autograde: subprocess.CompletedProcess
     feedback: subprocess.CompletedProcess
     denied: dict[str, subprocess.CompletedProcess]
@@ -250,10 +252,23 @@ def hub(pg, tmp_path_factory) -> Hub:
         "read the gradebook folder": alice.run("sh", "-c", f"ls {course}"),
     }
 
+    # carol, who cannot read the course, hands in a folder of her own making, newer than
+    # anything: her notebook is a symbolic link to the instructor's master solution, which
+    # collect (run by the instructor) would follow
+    later = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1))
+    crafted = inbound / f"{carol.name}+{A}+{later:%Y-%m-%d %H:%M:%S.%f} UTC+crafted"
+    master = course / "solutions" / A / f"{A}.ipynb"
+    ok(carol.run("sh", "-c", f"mkdir '{crafted}' && ln -s '{master}' '{crafted}/{A}.ipynb' && "
+                             f"echo '{later:%Y-%m-%d %H:%M:%S.%f} UTC' > '{crafted}/timestamp.txt'"))
+
     # what stock nbgrader collect does with the same inbound, in a copy of the course
+    stock_cmd = ["collect", A, "--update",
+                 "--ExchangeFactory.collect=nbgrader.exchange.default.collect.ExchangeCollect"]
     stock = shutil.copytree(course, base / "instructor" / "stock")
-    ok(nbgrader(stock, "collect", A, "--update",
-                "--ExchangeFactory.collect=nbgrader.exchange.default.collect.ExchangeCollect"))
+    ok(nbgrader(stock, *stock_cmd))
+    # then carol adds a folder whose name nbgrader cannot parse
+    ok(carol.run("sh", "-c", f"mkdir '{inbound}/{carol.name}+{A}+garbage+x'"))
+    stock_crash = nbgrader(shutil.copytree(course, base / "instructor" / "stock2"), *stock_cmd)
 
     collect = ok(instructor(course, "collect", A, "--exchange"))
     autograde = ok(instructor(course, "autograde", A, "--jobs", "2"))
@@ -270,8 +285,8 @@ def hub(pg, tmp_path_factory) -> Hub:
 
     yield Hub(base, exchange, course, reference, students, python,
               {alice.name: b.correct(), bob.name: bob_final, carol.name: b.stub()},
-              release, collect, stock / "submitted", autograde, feedback, denied, fetched,
-              db_url)
+              release, collect, stock / "submitted", stock_crash, autograde, feedback, denied,
+              fetched, db_url)
     shutil.rmtree(base)
 
 
@@ -303,13 +318,12 @@ def test_students_cannot_see_each_other_or_the_course(hub):
     # the submissions themselves are named with a random part nobody can list or guess
     inbound = list((hub.exchange / COURSE_ID / "inbound").iterdir())
     names = [p.name for p in inbound]
-    assert len(names) == 6 and all(len(n.split("+")) == 4 for n in names), names
+    assert len(names) == 8 and all(len(n.split("+")) == 4 for n in names), names
     # a claim made through the environment (USER=cm_bob) is ignored: nbgrader asks the OS
     owners = sorted((p.name.split("+")[0], pwd.getpwuid(p.stat().st_uid).pw_name)
                     for p in inbound)
     assert owners == [("cm_alice", "cm_alice"), ("cm_bob", "cm_alice"), ("cm_bob", "cm_bob"),
-                      ("cm_bob", "cm_bob"), ("cm_carol", "cm_carol"),
-                      ("cm_carol", "cm_carol")], owners
+                      ("cm_bob", "cm_bob")] + [("cm_carol", "cm_carol")] * 4, owners
 
 
 @slow
@@ -317,8 +331,11 @@ def test_students_cannot_see_each_other_or_the_course(hub):
 def test_collect_takes_each_students_newest_genuine_submission(hub):
     out = hub.collect.stdout
     # columns: new, updated, unchanged, rejected, students in submitted/
-    assert re.search(rf"^\s*{A}\s+3\s+0\s+0\s+1\s+3\s*$", out, re.M), out
-    assert out.count("REJECTED") == 1 and "claims to be by cm_bob, owned by cm_alice" in out, out
+    assert re.search(rf"^\s*{A}\s+3\s+0\s+0\s+3\s+3\s*$", out, re.M), out
+    assert out.count("REJECTED") == 3, out
+    assert "it claims to be by cm_bob but is owned by cm_alice" in out, out
+    assert f"it holds a symbolic link, {A}.ipynb -> " in out, out
+    assert "+garbage+x: its name is not one `nbgrader submit` makes" in out, out
     for name, expected in hub.submitted.items():
         got = nbformat.read(hub.course / "submitted" / name / A / f"{A}.ipynb", 4)
         assert answers(got) == answers(expected), name
@@ -330,10 +347,18 @@ def test_collect_takes_each_students_newest_genuine_submission(hub):
 @slow
 @needs_root
 def test_stock_nbgrader_collect_would_take_the_impostors_stub(hub):
-    """The hole OwnerCheckedCollect closes: stock collect warns and collects it anyway."""
+    """The holes OwnerCheckedCollect closes, shown on stock nbgrader collect: it takes the
+    impostor's submission as bob's, the instructor's master solution as carol's (she only
+    made a symbolic link to it), and stops for everyone on a folder name it cannot parse."""
     got = nbformat.read(hub.stock_collect / "cm_bob" / A / f"{A}.ipynb", 4)
     stub = hub.submitted["cm_carol"]
     assert answers(got) == answers(stub) != answers(hub.submitted["cm_bob"])
+    carol = hub.stock_collect / "cm_carol" / A / f"{A}.ipynb"
+    assert not carol.is_symlink()  # a copy of the instructor's file, not a link
+    master = nbformat.read(hub.course / "solutions" / A / f"{A}.ipynb", 4)
+    assert answers(nbformat.read(carol, 4)) == answers(master) != answers(stub)
+    crash = hub.stock_crash
+    assert crash.returncode != 0 and "garbage" in crash.stdout + crash.stderr, crash
 
 
 @slow
@@ -493,7 +518,7 @@ def test_assignments_tab_fetch_and_submit(hub):
     collect = ok(instructor(hub.course, "collect", A, "--exchange"))
     # columns: new, updated, unchanged, rejected, students in submitted/ -- the impostor's
     # submission is still in the exchange and still rejected
-    assert re.search(rf"^\s*{A}\s+1\s+0\s+3\s+1\s+4\s*$", collect.stdout, re.M), collect.stdout
+    assert re.search(rf"^\s*{A}\s+1\s+0\s+3\s+3\s+4\s*$", collect.stdout, re.M), collect.stdout
     got = nbformat.read(hub.course / "submitted" / "cm_dave" / A / f"{A}.ipynb", 4)
     assert answers(got) == answers(answer)
 
