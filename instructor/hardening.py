@@ -808,6 +808,11 @@ def _partial_credit_designed(source: str) -> bool:
         isinstance(body[-1].value, ast.Call) and getattr(body[-1].value.func, "id", "") == "print")
 
 
+# what Python imports from a folder on sys.path (modules, extension modules, byte code,
+# packages' caches, path files)
+IMPORTABLE = ("*.py", "*.pyc", "*.pyo", "*.pyd", "*.pyw", "*.so", "*.pth", "__pycache__")
+
+
 class HardenedExecute(Execute):
     """nbgrader's Execute, surviving hostile notebooks and grading the rest.
 
@@ -862,8 +867,25 @@ class HardenedExecute(Execute):
         if self.scratch_cwd:
             scratch = tempfile.mkdtemp(prefix="nbgrader-kernel-cwd-")
             if original_path and os.path.isdir(original_path):
-                shutil.copytree(original_path, scratch, dirs_exist_ok=True,
-                                ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+                # The kernel's working directory is on its sys.path ahead of site-packages:
+                # a numpy.py or scipy.py handed in beside the notebook would replace the
+                # module the tests check with. Importable files stay out of the copy.
+                code = shutil.ignore_patterns(*IMPORTABLE)
+                held: list[str] = []
+
+                def ignore(folder, names):
+                    out = set(code(folder, names))
+                    held.extend(os.path.relpath(os.path.join(folder, n), original_path)
+                                for n in sorted(out))
+                    return out | set(shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints")(
+                        folder, names))
+
+                shutil.copytree(original_path, scratch, dirs_exist_ok=True, ignore=ignore)
+                if held:
+                    self._note("code-files", NOTICE,
+                               "files handed in with the notebook that Python could import "
+                               f"({', '.join(held[:5])}{', ...' if len(held) > 5 else ''}) "
+                               "were not available while it was graded", None)
             meta["path"] = scratch
         restarts = 0
         try:

@@ -270,6 +270,8 @@ EXPECTED: dict[str, Expect] = {
                         review=set(PARTS), kinds={"missing-cell"}),
     "edited_readonly": E({"unit_vector": 0}, {"test_unit_vector_visible": "Did you divide by the L1 norm"},
                          kinds={"locked-cell-edited"}),
+    "code_files": E(outputs={"unit_vector": "FILES ['data.csv', 'helpers']"},
+                    review={"unit_vector"}, kinds={"screen", "code-files"}),
     "cell_type_changed": E({"lp_norm": 0}, {"test_lp_norm_hidden": "You forgot to take the p-th root"},
                            kinds={"cell-type-changed"}),
     **{student: E({p: 0 for p in PARTS}, {"test_unit_vector_hidden": "raised NotImplementedError"},
