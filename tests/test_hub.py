@@ -46,6 +46,7 @@ A = "ch02"
 COURSE_ID = "calc3ml"
 BIN = Path(sys.executable).parent
 STUDENTS = ("cm_alice", "cm_bob", "cm_carol")
+SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"  # util-linux
 slow = pytest.mark.slow
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="separate student users need root")
 
@@ -112,7 +113,7 @@ def student_python() -> str:
     The venv's interpreter may live in a folder only its owner can enter (here: /root);
     then Debian's /usr/bin/python3 of the same version runs the same installed packages.
     """
-    probe = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+    probe = subprocess.run([SETPRIV, "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                             sys.executable, "-c", "pass"], capture_output=True, cwd="/")
     if probe.returncode == 0:
         return sys.executable
@@ -144,7 +145,7 @@ class Student(NamedTuple):
         cmd = (list(args) if args[0] == "sh" else [python, "-m", "nbgrader", *args])
         # util-linux's setpriv: this user's uid and gid, no supplementary groups, no
         # capabilities left
-        return subprocess.run(["setpriv", f"--reuid={self.uid}", f"--regid={self.gid}",
+        return subprocess.run([SETPRIV, f"--reuid={self.uid}", f"--regid={self.gid}",
                                "--clear-groups", "--", *cmd], cwd=self.home, env=e,
                               capture_output=True, text=True, timeout=timeout)
 
@@ -180,7 +181,8 @@ def unix_user(name: str) -> pwd.struct_passwd:
     try:
         return pwd.getpwnam(name)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+        useradd = shutil.which("useradd") or "/usr/sbin/useradd"  # root's PATH may lack sbin
+        subprocess.run([useradd, "--system", "--no-create-home", "--home-dir", "/nonexistent",
                         "--shell", "/usr/sbin/nologin", name], check=True)
         return pwd.getpwnam(name)
 
@@ -446,7 +448,7 @@ class JupyterServer:
         e = {"HOME": str(student.home), "USER": student.name, "LOGNAME": student.name,
              "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "PYTHONPATH": SITE}
         self.proc = subprocess.Popen(
-            ["setpriv", f"--reuid={student.uid}", f"--regid={student.gid}", "--clear-groups",
+            [SETPRIV, f"--reuid={student.uid}", f"--regid={student.gid}", "--clear-groups",
              "--", python, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1",
              f"--port={self.port}", f"--IdentityProvider.token={self.token}",
              f"--ServerApp.root_dir={student.home}"],
