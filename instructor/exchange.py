@@ -65,7 +65,7 @@ class OwnerCheckedCollect(ExchangeCollect):
         else:
             rec["problem"] = self._problem(path, rec["username"])
         rec["genuine"] = rec["problem"] is None
-        self._records = getattr(self, "_records", []) + [rec]
+        self._records.append(rec)  # (reset by init_src, the only caller)
         return rec
 
     def _problem(self, path: str, username: str) -> str | None:

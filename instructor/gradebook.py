@@ -135,23 +135,18 @@ def _merge_one(main, worker, assignment: str, student: str) -> bool:
             session.add(m_nb)
         m_nb.late_submission_penalty = w_nb.late_submission_penalty
 
-        grades = {g.cell_id: g for g in m_nb.grades}
-        for wg in w_nb.grades:
-            cell = _cell(cells, wg.cell, assignment, name)
-            mg = grades.get(cell.id)
-            if mg is None:
-                mg = Grade(cell=cell, notebook=m_nb)
-                session.add(mg)
-            mg.auto_score = wg.auto_score
-            mg.needs_manual_grade = wg.needs_manual_grade
-        comments = {c.cell_id: c for c in m_nb.comments}
-        for wc in w_nb.comments:
-            cell = _cell(cells, wc.cell, assignment, name)
-            mc = comments.get(cell.id)
-            if mc is None:
-                mc = Comment(cell=cell, notebook=m_nb)
-                session.add(mc)
-            mc.auto_comment = wc.auto_comment
+        for kind, fields, mine, theirs in (
+                (Grade, ("auto_score", "needs_manual_grade"), m_nb.grades, w_nb.grades),
+                (Comment, ("auto_comment",), m_nb.comments, w_nb.comments)):
+            by_cell = {row.cell_id: row for row in mine}
+            for w_row in theirs:
+                cell = _cell(cells, w_row.cell, assignment, name)
+                row = by_cell.get(cell.id)
+                if row is None:
+                    row = kind(cell=cell, notebook=m_nb)
+                    session.add(row)
+                for f in fields:
+                    setattr(row, f, getattr(w_row, f))
     session.flush()
     return True
 

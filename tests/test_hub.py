@@ -139,15 +139,21 @@ class Student(NamedTuple):
             python: str = "") -> subprocess.CompletedProcess:
         """``nbgrader *args`` (or ``sh -c`` when args[0] == 'sh') as this Unix user, in
         their home, with the config a hub would give them (their ./nbgrader_config.py)."""
-        name = as_user or self.name  # what the environment claims (USER, LOGNAME)
-        e = {"HOME": str(self.home), "USER": name, "LOGNAME": name, "LANG": "C.UTF-8",
-             "PATH": "/usr/bin:/bin", "PYTHONPATH": SITE}
         cmd = (list(args) if args[0] == "sh" else [python, "-m", "nbgrader", *args])
-        # util-linux's setpriv: this user's uid and gid, no supplementary groups, no
-        # capabilities left
-        return subprocess.run([SETPRIV, f"--reuid={self.uid}", f"--regid={self.gid}",
-                               "--clear-groups", "--", *cmd], cwd=self.home, env=e,
+        return subprocess.run(self.as_me(cmd), cwd=self.home, env=self.env(as_user),
                               capture_output=True, text=True, timeout=timeout)
+
+    def env(self, as_user: str | None = None) -> dict[str, str]:
+        """A login environment; ``as_user`` is what it claims in USER and LOGNAME."""
+        name = as_user or self.name
+        return {"HOME": str(self.home), "USER": name, "LOGNAME": name, "LANG": "C.UTF-8",
+                "PATH": "/usr/bin:/bin", "PYTHONPATH": SITE}
+
+    def as_me(self, cmd: list[str]) -> list[str]:
+        """``cmd`` under util-linux's setpriv: this user's uid and gid, no supplementary
+        groups, no capabilities left."""
+        return [SETPRIV, f"--reuid={self.uid}", f"--regid={self.gid}", "--clear-groups", "--",
+                *cmd]
 
     def put(self, relpath: str, nb) -> Path:
         """Save ``nb`` in the student's home, owned by them (the student editing it)."""
@@ -445,14 +451,11 @@ class JupyterServer:
     def __init__(self, student: Student, python: str):
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.log = open(student.home.parent / f"{student.name}-server.log", "w+")
-        e = {"HOME": str(student.home), "USER": student.name, "LOGNAME": student.name,
-             "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "PYTHONPATH": SITE}
         self.proc = subprocess.Popen(
-            [SETPRIV, f"--reuid={student.uid}", f"--regid={student.gid}", "--clear-groups",
-             "--", python, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1",
-             f"--port={self.port}", f"--IdentityProvider.token={self.token}",
-             f"--ServerApp.root_dir={student.home}"],
-            cwd=student.home, env=e, stdout=self.log, stderr=subprocess.STDOUT)
+            student.as_me([python, "-m", "jupyter_server", "--no-browser", "--ip=127.0.0.1",
+                           f"--port={self.port}", f"--IdentityProvider.token={self.token}",
+                           f"--ServerApp.root_dir={student.home}"]),
+            cwd=student.home, env=student.env(), stdout=self.log, stderr=subprocess.STDOUT)
         end = time.monotonic() + 90
         while True:
             try:
