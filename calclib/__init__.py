@@ -12,6 +12,7 @@ module             what                                                        c
 ``sliders``        interactive figures that work in Jupyter and the static     all
                    book
 ``plotting``       the shared look: palette, plane, arrows                     all
+``quiz``           "Check your understanding" blocks that answer on the page   all
 ``datasets``       small data sets shipped with the course                     all
 ``derivatives``    partials, gradient, Jacobian, Hessian, gradient check       3, 4
 ``optimize``       critical points, descent methods, Newton, Lagrange          4, 10, 11
@@ -27,6 +28,7 @@ values) raises ``ValueError``/``TypeError`` with a message that says what to do.
 """
 
 from .datasets import bag_of_words, load_corpus
+from .quiz import choice, numeric, pictures, selfcheck
 from .sliders import Param, slider
 from .vectors import (
     angle,
@@ -50,7 +52,7 @@ from . import derivatives, fields, integrate, lstsq, nn, optimize, plotting, pro
 __version__ = "0.1.0"
 
 __all__ = [
-    "Param", "slider", "plotting", "derivatives", "optimize", "lstsq", "integrate", "fields", "nn", "probability", "load_corpus", "bag_of_words",
+    "Param", "slider", "selfcheck", "numeric", "choice", "pictures", "plotting", "derivatives", "optimize", "lstsq", "integrate", "fields", "nn", "probability", "load_corpus", "bag_of_words",
     "angle", "coordinates", "cosine_similarity", "cosine_similarity_matrix", "dot",
     "gram_matrix", "gram_schmidt", "norm", "pca", "pca_project", "project",
     "projected_variance", "scalar_projection", "standardize", "unit_vector",
