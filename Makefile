@@ -6,7 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test exercises bench lock clean distclean
+NODE_STAMP := node_modules/.installed
+
+.PHONY: book test exercises bench lock clean distclean a11y
 .PHONY: release collect autograde feedback export-grades demo
 
 $(STAMP): requirements.lock pyproject.toml
@@ -15,18 +17,27 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
+# Browser-side test tools (axe-core), exactly as package-lock.json pins them.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	@touch $(NODE_STAMP)
+
 ## make book: build the HTML book into _build/html (execution is cached)
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
 ## make test: the whole test suite (builds the book, runs nbgrader, drives Chromium)
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 ## make exercises: regenerate the student release exercises/ from solutions/
 exercises: $(STAMP)
 	for d in solutions/*/; do PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbgrader generate_assignment $$(basename $$d) --force --log-level=WARN || exit 1; done
 	rm -f gradebook.db
+
+## make a11y: axe-core on every page of the built book, with the violation counts per page
+a11y: $(STAMP) $(NODE_STAMP) book
+	$(BIN)/python -m pytest tests/test_a11y.py -q -s
 
 ## make bench: calclib accuracy, then build/execution/page-weight benchmark
 bench: $(STAMP)
@@ -85,4 +96,4 @@ clean:
 	rm -rf _build
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) node_modules

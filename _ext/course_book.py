@@ -88,9 +88,20 @@ def _clean_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = unique
 
 
+def _accessible_toggles(app, pagename, templatename, context, doctree):
+    """myst-nb's hide-input toggles say "Show code cell source" but are labelled "Toggle
+    hidden content" (axe-core: label-content-name-mismatch, serious); without the label
+    their accessible name is the visible text."""
+    body = context.get("body")
+    if body:
+        context["body"] = body.replace('<summary aria-label="Toggle hidden content">',
+                                       "<summary>")
+
+
 def setup(app):
     # before sphinx-book-theme builds its header buttons (priority 501)
     app.connect("html-page-context", _add_ipynb_source, priority=500)
     app.connect("html-page-context", _clean_scripts, priority=900)
+    app.connect("html-page-context", _accessible_toggles, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 

@@ -128,30 +128,11 @@ def render_png(draw: Callable[..., Any], values: Mapping[str, Any], *,
     return out.getvalue()
 
 
-_JS = """
-(function () {
-  var root = document.getElementById(%(id)s);
-  if (!root || root.dataset.ready) { return; }
-  root.dataset.ready = "1";
-  var data = JSON.parse(root.querySelector("script[type='application/json']").textContent);
-  var img = root.querySelector("img.cl-slider-frame");
-  var inputs = root.querySelectorAll("input[type=range]");
-  function update() {
-    var idx = 0;
-    for (var i = 0; i < inputs.length; i++) {
-      var k = parseInt(inputs[i].value, 10);
-      idx = idx * data.sizes[i] + k;
-      var out = root.querySelector("output[data-param='" + i + "']");
-      out.textContent = data.labels[i][k];
-      inputs[i].setAttribute("aria-valuetext", data.labels[i][k]);
-    }
-    img.src = "data:image/png;base64," + data.frames[idx];
-    root.dataset.frame = String(idx);
-  }
-  for (var j = 0; j < inputs.length; j++) { inputs[j].addEventListener("input", update); }
-  update();
-})();
-"""
+def _slider_js() -> str:
+    """The page-side code of the static slider (calclib/static/slider.js)."""
+    from importlib import resources
+
+    return resources.files("calclib").joinpath("static", "slider.js").read_text(encoding="utf-8")
 
 
 @dataclass
@@ -162,7 +143,7 @@ class StaticSlider:
     params: tuple
     initial: dict
     caption: str = ""
-    alt: str = ""
+    alt: Any = ""
     figsize: tuple = DEFAULT_FIGSIZE
     dpi: int = DEFAULT_DPI
     _frames: list | None = field(default=None, repr=False)
@@ -182,6 +163,22 @@ class StaticSlider:
                             for c in self.combos()]
         return self._frames
 
+    def frame_alt(self, values: Mapping) -> str:
+        """The alt text of the frame at ``values``: what *this* frame shows.
+
+        ``alt`` may be a function ``alt(**values) -> str`` (say what the reader should
+        notice at these values); a string is completed with the values themselves.
+        """
+        if callable(self.alt):
+            text = self.alt(**values)
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"alt(**{dict(values)}) must return a non-empty string, "
+                                 f"got {text!r}")
+            return text.strip()
+        shown = ", ".join(f"{p.label} = {p.text(values[p.name])}" for p in self.params)
+        base = (self.alt or self.caption or "Interactive figure").strip().rstrip(".")
+        return f"{base}. Shown: {shown}."
+
     def initial_index(self) -> tuple[int, ...]:
         return tuple(p.values.index(self.initial[p.name]) for p in self.params)
 
@@ -193,30 +190,34 @@ class StaticSlider:
             "sizes": [len(p.values) for p in self.params],
             "labels": [[p.text(v) for v in p.values] for p in self.params],
             "frames": [base64.b64encode(f).decode("ascii") for f in self.frames()],
+            "alts": [self.frame_alt(c) for c in self.combos()],
         }
         start = self.initial_index()
         first = data["frames"][int(np.ravel_multi_index(start, data["sizes"]))]
         rows = []
         for i, (p, k) in enumerate(zip(self.params, start)):
+            in_id = f"{el_id}-{i}"
             rows.append(
-                '<label class="cl-slider-row">'
-                f'<span class="cl-slider-name">{html.escape(p.label)}</span>'
-                f'<input type="range" min="0" max="{len(p.values) - 1}" step="1" value="{k}" '
-                f'aria-label="{html.escape(p.label, quote=True)}">'
-                f'<output data-param="{i}">{html.escape(p.text(p.values[k]))}</output>'
-                "</label>"
+                '<div class="cl-slider-row">'
+                f'<label class="cl-slider-name" for="{in_id}">{html.escape(p.label)}</label>'
+                f'<input type="range" id="{in_id}" min="0" max="{len(p.values) - 1}" step="1" '
+                f'value="{k}">'
+                f'<output data-param="{i}" for="{in_id}" aria-live="polite">'
+                f'{html.escape(p.text(p.values[k]))}</output>'
+                "</div>"
             )
         caption = (f'<figcaption class="cl-slider-caption">{html.escape(self.caption)}</figcaption>'
                    if self.caption else "")
-        alt = html.escape(self.alt or self.caption or "interactive figure", quote=True)
-        payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+        alt = html.escape(data["alts"][int(np.ravel_multi_index(start, data["sizes"]))],
+                          quote=True)
+        payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
         return (
             f'<figure class="cl-slider" id="{el_id}">'
             + "".join(rows)
             + f'<img class="cl-slider-frame" alt="{alt}" src="data:image/png;base64,{first}">'
             + caption
             + f'<script type="application/json">{payload}</script>'
-            + "<script>" + _JS % {"id": json.dumps(el_id)} + "</script>"
+            + "<script>" + _slider_js() + f"clSlider({json.dumps(el_id)});</script>"
             + "</figure>"
         )
 
@@ -275,7 +276,7 @@ class StaticSlider:
         return bundle
 
 
-def slider(draw: Callable[..., Any], *, caption: str = "", alt: str = "",
+def slider(draw: Callable[..., Any], *, caption: str = "", alt: str | Callable[..., str] = "",
            figsize=DEFAULT_FIGSIZE, dpi: int = DEFAULT_DPI, initial: Mapping | None = None,
            **params) -> StaticSlider:
     """One-line interactive figure that works in Jupyter and in the static book.
@@ -291,8 +292,12 @@ def slider(draw: Callable[..., Any], *, caption: str = "", alt: str = "",
         the grid sizes is the number of frames (at most :data:`MAX_FRAMES`).
     initial : mapping, optional
         Starting value per parameter (must be on its grid); default: the middle value.
-    caption, alt : str
-        Caption under the figure (what to look for) and alternative text.
+    caption : str
+        Caption under the figure: the question the reader answers with the slider.
+    alt : str or callable
+        Alternative text of the frames. Best a function ``alt(**values) -> str`` that says
+        what *that* frame shows (the values and what to notice), called once per frame; a
+        string is completed with the frame's values.
 
     Returns
     -------
@@ -302,6 +307,8 @@ def slider(draw: Callable[..., Any], *, caption: str = "", alt: str = "",
     """
     if not callable(draw):
         raise TypeError(f"draw must be a function draw(fig, **values), got {type(draw).__name__}")
+    if not (isinstance(alt, str) or callable(alt)):
+        raise TypeError(f"alt must be a string or a function alt(**values), got {type(alt).__name__}")
     if not params:
         raise ValueError("slider needs at least one parameter, e.g. theta=np.linspace(0, 180, 19)")
     ps = tuple(_as_param(name, spec) for name, spec in params.items())

@@ -287,11 +287,14 @@ def test_html_initial_frame_and_controls(page, frames):
     assert img["src"] == "data:image/png;base64," + base64.b64encode(
         frames[i0 * len(B) + j0]).decode("ascii")
     assert img["class"] == "cl-slider-frame"
-    assert img["alt"] == "Move a & b: x < y"       # unescaped by the parser: it was escaped
+    # unescaped by the parser (it was escaped); the alt names this frame's values
+    assert img["alt"] == "Move a & b: x < y. Shown: a = 2, slope end = -1 m."
     inputs = [a for t, a in parser.tags if t == "input"]
     assert [(i["type"], i["min"], i["max"], i["value"]) for i in inputs] == [
         ("range", "0", str(len(A) - 1), str(i0)), ("range", "0", str(len(B) - 1), str(j0))]
-    assert [i["aria-label"] for i in inputs] == ["a", "slope end"]
+    labels = {a["for"]: n for n, (t, a) in enumerate(parser.tags) if t == "label"}
+    assert all(i["id"] in labels for i in inputs)   # each range input has its <label for>
+    assert [a["aria-live"] for t, a in parser.tags if t == "output"] == ["polite", "polite"]
     assert parser.text["output"] == ["2", "-1 m"]
     assert parser.text["figcaption"] == ["Move a & b: x < y"]
 
@@ -301,7 +304,7 @@ def test_html_is_self_contained(page):
     inline = [c for t, c in parser.scripts if t is None]
     assert len(inline) == 1
     [figure] = [a for t, a in parser.tags if t == "figure"]
-    assert f'getElementById("{figure["id"]}")' in inline[0]
+    assert f'clSlider("{figure["id"]}")' in inline[0] and "getElementById(id)" in inline[0]
     assert "addEventListener" in inline[0] and "data.frames[idx]" in inline[0]
     assert not re.search(r"https?://", html)
     assert not re.search(r"<(script|img|link)[^>]*\ssrc=\"(?!data:)", html)
@@ -317,7 +320,7 @@ def test_html_escapes_markup_in_caption_and_labels():
     assert "&lt;/script&gt;" in html
     parser = _Collector()
     parser.feed(html)
-    assert {t for t, _ in parser.tags} == {"figure", "label", "span", "input", "output", "img",
+    assert {t for t, _ in parser.tags} == {"figure", "div", "label", "input", "output", "img",
                                            "figcaption", "script"}
     assert parser.text["figcaption"] == ["</script><script>alert(1)</script>"]
     [data_json] = [c for t, c in parser.scripts if t == "application/json"]
@@ -387,3 +390,23 @@ def test_widget_before_frames_renders_on_demand():
 
 def test_static_slider_is_what_slider_returns():
     assert isinstance(cl.slider(draw_one, a=[0, 1]), StaticSlider)
+
+
+def test_every_frame_has_its_own_alt_text(page):
+    html, parser = page
+    [data_json] = [c for t, c in parser.scripts if t == "application/json"]
+    alts = json.loads(data_json)["alts"]
+    assert len(alts) == len(A) * len(B) and len(set(alts)) == len(alts)
+    assert alts[0].endswith(f"Shown: a = {A[0]:.3g}, slope end = {B[0]:+d} m.")
+
+
+def test_alt_function_describes_each_frame():
+    s = cl.slider(lambda fig, a: fig.subplots(), a=[1.0, 2.0],
+                  alt=lambda a: f"a parabola of height {a:g}")
+    assert [s.frame_alt(c) for c in s.combos()] == ["a parabola of height 1",
+                                                    "a parabola of height 2"]
+    bad = cl.slider(lambda fig, a: fig.subplots(), a=[1.0, 2.0], alt=lambda a: "")
+    with pytest.raises(ValueError, match="non-empty string"):
+        bad.frame_alt({"a": 1.0})
+    with pytest.raises(TypeError, match="alt must be"):
+        cl.slider(lambda fig, a: fig.subplots(), a=[1.0, 2.0], alt=3)
