@@ -210,6 +210,8 @@ def test_pca_slider_peaks_exactly_at_the_top_eigenvector(chapter):
     np.testing.assert_allclose(variances[k_max], eigvals[-1], rtol=1e-12)
     np.testing.assert_allclose(phis[k_min], (phi_top + 90) % 180, atol=1e-9)
     np.testing.assert_allclose(variances[k_min], eigvals[0], rtol=1e-12)
+    others = np.delete(variances, [k_max, k_min])       # "strictly between"
+    assert np.all((others < variances[k_max]) & (others > variances[k_min]))
     g = chapter["_glued"]
     np.testing.assert_allclose([g["ch02_phi_top"], g["ch02_lam_1"], g["ch02_lam_2"]],
                                [phi_top, eigvals[-1], eigvals[0]], rtol=1e-12)
