@@ -92,6 +92,11 @@ def test_prose_glue_names_are_all_defined(chapter):
     used = set(re.findall(r"\{glue:text\}`(\w+)", text))
     assert used, "the chapter quotes no computed number"
     assert used <= set(chapter["_glued"]), used - set(chapter["_glued"])
+    # plain Python numbers: NumPy 2 scalars reach the text as 'np.float64(…)', which
+    # {glue:text} cannot format (a build warning)
+    numpy_scalars = {k: type(v) for k, v in chapter["_glued"].items()
+                     if type(v) not in (int, float)}
+    assert not numpy_scalars, f"glue float(...) or int(...), not {numpy_scalars}"
 
 
 def test_the_chapter_has_three_sliders(chapter):
