@@ -175,6 +175,7 @@ def test_retrieval_stop_words(chapter):
     assert g["ch02_zero_dropped"] >= 0.9 * g["ch02_n_cross"]
     assert g["ch02_zero_kept"] < g["ch02_zero_dropped"] / 2
     assert g["ch02_mean_cross_kept"] > 10 * g["ch02_mean_cross_dropped"]
+    assert g["ch02_mean_cross_kept"] > g["ch02_mean_same_dropped"]
     assert g["ch02_share_stop"] > 0.9 and g["ch02_share_the"] > 0.5
     topics, sims = chapter["topics"], chapter["sims"]
     assert topics[int(np.argmax(sims))] == "astronomy"
