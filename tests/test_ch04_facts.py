@@ -175,6 +175,13 @@ def test_default_tolerance_classifies_the_quartics_as_the_text_says():
         H = cl.derivatives.hessian(fn, o)
         assert cl.optimize.classify_critical_point(H) == kind
         assert cl.optimize.classify_critical_point(H, tol=1e-6) == "degenerate"
+    # a strict minimum (positive for 0 < |x| < 1e-5) that falls at the distance h: no
+    # tolerance rescues a numerical Hessian here, as the text says
+    fooling = lambda v: v[0] ** 4 - 1e10 * v[0] ** 6 + v[1] ** 2
+    xs = np.linspace(-9.9e-6, 9.9e-6, 1001)
+    assert np.all(fooling(np.stack([xs[xs != 0], 0 * xs[xs != 0]])) > 0)
+    H = cl.derivatives.hessian(fooling, o)
+    assert cl.optimize.classify_critical_point(H, tol=1e-6) == "saddle"
     text = CHAPTER.read_text(encoding="utf-8")
     assert "would call a saddle a minimum" not in text
     assert "truncation error" in text
