@@ -9,11 +9,11 @@ a vector function ``F: Rⁿ → Rᵐ`` returns an array of shape ``(m,)``. The s
 * Hessian of ``f``: :math:`H_{ij} = \partial^2 f/\partial x_i\partial x_j`, shape ``(n, n)``.
 
 Default steps balance truncation against round-off (section 3.1): with machine epsilon
-:math:`\varepsilon \approx 2.2\times10^{-16}` and the scale :math:`s_i = \max(1, |x_i|)`,
+:math:`\varepsilon_{\text{mach}} \approx 2.2\times10^{-16}` and the scale :math:`s_i = \max(1, |x_i|)`,
 
-* forward difference :math:`h_i = \varepsilon^{1/2} s_i` (error :math:`O(h)`),
-* central difference :math:`h_i = \varepsilon^{1/3} s_i` (error :math:`O(h^2)`),
-* second differences (Hessian) :math:`h_i = \varepsilon^{1/4} s_i`,
+* forward difference :math:`h_i = \varepsilon_{\text{mach}}^{1/2} s_i` (error :math:`O(h)`),
+* central difference :math:`h_i = \varepsilon_{\text{mach}}^{1/3} s_i` (error :math:`O(h^2)`),
+* second differences (Hessian) :math:`h_i = \varepsilon_{\text{mach}}^{1/4} s_i`,
 * complex step :math:`h = 10^{-20}` (no subtraction, so no round-off: needs an ``f`` that
   accepts complex input and is complex-analytic, i.e. no ``abs``, ``max`` or ``.real``).
 
@@ -241,8 +241,8 @@ def partial(f, x, i, h=None) -> float:
     i : int
         The coordinate, ``0 <= i < n``.
     h : float, optional
-        The step; default :math:`\varepsilon^{1/3}\max(1, |x_i|)`, which balances the
-        :math:`O(h^2)` truncation error against the :math:`O(\varepsilon/h)` round-off.
+        The step; default :math:`\varepsilon_{\text{mach}}^{1/3}\max(1, |x_i|)`, which balances the
+        :math:`O(h^2)` truncation error against the :math:`O(\varepsilon_{\text{mach}}/h)` round-off.
 
     Returns
     -------
@@ -320,7 +320,7 @@ def directional_derivative(f, x, u, h=None) -> float:
     ``u`` is normalized first (only its direction matters); the zero vector raises
     ``ValueError``. Shapes: ``x`` and ``u`` are ``(n,)``; returns a float. Two
     evaluations of ``f``, however large ``n`` is. Default
-    :math:`h = \varepsilon^{1/3}\max(1, \|x\|_\infty)`. Section 3.3.
+    :math:`h = \varepsilon_{\text{mach}}^{1/3}\max(1, \|x\|_\infty)`. Section 3.3.
     """
     f = as_callable(f, "f")
     x = _point(x)
@@ -355,7 +355,7 @@ def jacobian(F, x, h=None, method: str = "central") -> np.ndarray:
         ``F(x)`` returning a number or a 1-D array.
     x : array_like, shape (n,)
     h : float or array_like of shape (n,), optional
-        Central-difference step(s); default :math:`\varepsilon^{1/3}\max(1,|x_j|)`.
+        Central-difference step(s); default :math:`\varepsilon_{\text{mach}}^{1/3}\max(1,|x_j|)`.
     method : {"central", "complex"}
         As in :func:`gradient`.
 
@@ -393,8 +393,9 @@ def jacobian(F, x, h=None, method: str = "central") -> np.ndarray:
 def hessian(f, x, h=None) -> np.ndarray:
     r"""The Hessian :math:`H_{ij} = \partial^2 f/\partial x_i \partial x_j`, a symmetric ``(n, n)`` matrix.
 
-    Second differences with steps :math:`h_i = \varepsilon^{1/4}\max(1,|x_i|)` (error about
-    :math:`\sqrt\varepsilon`, 7–8 digits):
+    Second differences with steps :math:`h_i = \varepsilon_{\text{mach}}^{1/4}\max(1,|x_i|)`
+    (truncation error of order :math:`h^2 \approx \sqrt{\varepsilon_{\text{mach}}}`, 7–8
+    digits; for :math:`f = x^4` at 0 the estimate of :math:`f'' = 0` is exactly :math:`2h^2`):
 
     .. math::
         H_{ii} \approx \frac{f(x+h_ie_i) - 2f(x) + f(x-h_ie_i)}{h_i^2}, \qquad
@@ -434,10 +435,10 @@ def hessian(f, x, h=None) -> np.ndarray:
 
 
 class Linearization:
-    r"""The affine (tangent-plane) approximation :math:`L(x) = f(x_0) + \nabla f(x_0)\cdot(x - x_0)`.
+    r"""The affine (tangent-plane) approximation :math:`\ell(x) = f(x_0) + \nabla f(x_0)\cdot(x - x_0)`.
 
-    Made by :func:`linearize`. For a vector function, :math:`L(x) = F(x_0) + J(x_0)(x-x_0)`.
-    Calling ``L(x)`` with ``x`` of shape ``(n,)`` gives a float (or ``(m,)``); a batch of
+    Made by :func:`linearize`. For a vector function, :math:`\ell(x) = F(x_0) + J_F(x_0)(x-x_0)`.
+    Calling ``ell(x)`` (the object) with ``x`` of shape ``(n,)`` gives a float (or ``(m,)``); a batch of
     points ``(..., n)`` gives ``(...)`` (or ``(..., m)``), handy for drawing the plane.
     Section 3.5.
 
@@ -498,7 +499,7 @@ class QuadraticModel:
         return float(out) if np.ndim(out) == 0 else out
 
     def newton_step(self) -> np.ndarray:
-        r"""The step :math:`p` solving :math:`H p = -g` (``(n,)``), where the model is stationary.
+        r"""The Newton step :math:`s` solving :math:`H s = -g` (``(n,)``): the model is stationary at :math:`x_0 + s`.
 
         Solved, never inverted; raises ``ValueError`` if ``H`` is singular (the model has
         no unique critical point).
@@ -524,10 +525,10 @@ def _points_like(x, x0: np.ndarray) -> np.ndarray:
 def linearize(f, x0, h=None) -> Linearization:
     r"""The linearization (tangent plane) of ``f`` at ``x0``, as a callable.
 
-    .. math:: L(x) = f(x_0) + \nabla f(x_0)\cdot (x - x_0), \qquad f(x) - L(x) = O(\|x - x_0\|^2)
+    .. math:: \ell(x) = f(x_0) + \nabla f(x_0)\cdot (x - x_0), \qquad f(x) - \ell(x) = O(\|x - x_0\|^2)
 
     If ``f`` returns a 1-D array (a vector function ``F: Rⁿ → Rᵐ``), the Jacobian is used:
-    :math:`L(x) = F(x_0) + J(x_0)(x - x_0)`. The result exposes ``.x0``, ``.f0`` and
+    :math:`\ell(x) = F(x_0) + J_F(x_0)(x - x_0)`. The result exposes ``.x0``, ``.f0`` and
     ``.grad`` (``(n,)``) or ``.J`` (``(m, n)``). Central differences with step ``h``.
     Section 3.5.
     """
@@ -612,7 +613,7 @@ def check_grad(f, grad_f, x, rtol: float = 1e-6, n_directions: int = 8, rng=None
     so the numerical value is good to about 12 digits, far below ``rtol``. A direction
     passes when :math:`|g\cdot u - R_2| \le \mathrm{rtol}\,\max(\|g\|, |R_2|)` plus the
     estimated numerical error :math:`10|R_2 - R_1(h/2)|` and a round-off floor of
-    :math:`100\,\varepsilon(1+|f(x)|)/h`. With the default ``rtol = 1e-6`` a gradient
+    :math:`100\,\varepsilon_{\text{mach}}(1+|f(x)|)/h`. With the default ``rtol = 1e-6`` a gradient
     that is wrong by 0.1 % is rejected. Checking directions rather than coordinates
     costs 6 evaluations per direction, whatever ``n`` is.
 
@@ -710,7 +711,7 @@ def gradient_field(f_vectorized, X, Y, h=None):
     .. math:: U \approx \frac{f(X+h_x, Y) - f(X-h_x, Y)}{2h_x}, \qquad
               V \approx \frac{f(X, Y+h_y) - f(X, Y-h_y)}{2h_y}
 
-    with :math:`h_x = \varepsilon^{1/3}\max(1,|X|)` elementwise (likewise :math:`h_y`).
+    with :math:`h_x = \varepsilon_{\text{mach}}^{1/3}\max(1,|X|)` elementwise (likewise :math:`h_y`).
     Shapes: ``X`` and ``Y`` of the same shape (e.g. from ``np.meshgrid``); ``U`` and ``V``
     have that shape. Sections 3.2 and 7.1.
     """

@@ -480,7 +480,7 @@ def integrate_mapped(f, T, box, n=100, rule: str = "midpoint", jacobian_det=None
         ``jacobian_det(U, V)`` returning :math:`\det J_T` (its absolute value is taken).
         Without it the Jacobian matrix is estimated at every node by central differences,
         :math:`\partial T/\partial u_k \approx (T(u + h e_k) - T(u - h e_k))/2h` with
-        :math:`h = \varepsilon^{1/3}\max(1, |u_k|)` (error about 1e-10, from rounding for affine maps
+        :math:`h = \varepsilon_{\text{mach}}^{1/3}\max(1, |u_k|)` (error about 1e-10, from rounding for affine maps
         and from the step otherwise); ``T`` must then be defined a step ``h`` beyond the box.
 
     Returns

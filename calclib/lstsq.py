@@ -44,7 +44,7 @@ def fit_least_squares(A, b, method: str = "normal") -> np.ndarray:
         with ``numpy.linalg.solve`` (the inverse is never formed). It needs full column
         rank, and it squares the condition number, so it raises a ``ValueError`` when
         :math:`A^{\mathsf T}A` is numerically singular: condition number above
-        :math:`1/(n\varepsilon)`, the rank tolerance of ``numpy.linalg.matrix_rank``.
+        :math:`1/(n\,\varepsilon_{\text{mach}})`, the rank tolerance of ``numpy.linalg.matrix_rank``.
         ``"qr"`` factors :math:`A = QR` (reduced) and back-substitutes
         :math:`Rx = Q^{\mathsf T}b`: it works with :math:`\kappa(A)`, not its square, but
         still needs full column rank. ``"lstsq"`` calls ``numpy.linalg.lstsq`` (SVD) and
@@ -127,7 +127,7 @@ def pseudoinverse(A, rcond: float | None = None) -> np.ndarray:
     From the SVD :math:`A = U\Sigma V^{\mathsf T}`; :math:`\Sigma^+` inverts the singular
     values :math:`\sigma_i > \texttt{rcond}\cdot\sigma_{\max}` and sets the others to zero
     (they are treated as exact zeros: directions ``A`` does not see). ``rcond`` defaults
-    to :math:`\max(m, n)\,\varepsilon`, as in ``numpy.linalg.lstsq``. Section 5.1.
+    to :math:`\max(m, n)\,\varepsilon_{\text{mach}}`, as in ``numpy.linalg.lstsq``. Section 5.1.
     """
     A = as_matrix(A, "A")
     U, s, Vt = np.linalg.svd(A, full_matrices=False)
@@ -163,14 +163,14 @@ def _inverted_singular_values(s: np.ndarray, shape, rcond) -> np.ndarray:
 
 
 def ridge(X, y, lam: float, unpenalized=None) -> np.ndarray:
-    r"""Ridge regression: the solution of :math:`(X^{\mathsf T}X + \lambda I)\,\beta = X^{\mathsf T}y`.
+    r"""Ridge regression: the solution of :math:`(X^{\mathsf T}X + \gamma I)\,\beta = X^{\mathsf T}y`.
 
-    It minimizes :math:`\|X\beta - y\|_2^2 + \lambda\|\beta\|_2^2`; the gradient of this
-    loss, :math:`2\,[X^{\mathsf T}(X\beta - y) + \lambda\beta]`, is zero at the returned
-    ``beta``. For :math:`\lambda > 0` the matrix :math:`X^{\mathsf T}X + \lambda I` is
+    It minimizes :math:`\|X\beta - y\|_2^2 + \gamma\|\beta\|_2^2`; the gradient of this
+    loss, :math:`2\,[X^{\mathsf T}(X\beta - y) + \gamma\beta]`, is zero at the returned
+    ``beta``. For :math:`\gamma > 0` the matrix :math:`X^{\mathsf T}X + \gamma I` is
     positive definite, so the system has exactly one solution even when ``X`` is
-    rank-deficient or has more columns than rows. As :math:`\lambda \to 0` the solution
-    tends to the minimum-norm least-squares solution; as :math:`\lambda \to \infty` it
+    rank-deficient or has more columns than rows. As :math:`\gamma \to 0` the solution
+    tends to the minimum-norm least-squares solution; as :math:`\gamma \to \infty` it
     shrinks to 0.
 
     Parameters
@@ -178,14 +178,15 @@ def ridge(X, y, lam: float, unpenalized=None) -> np.ndarray:
     X : array_like, shape (n_samples, n_features)
     y : array_like, shape (n_samples,)
     lam : float
-        The penalty :math:`\lambda`; must be > 0 (for 0 use :func:`fit_least_squares`).
+        The ridge (weight-decay) strength :math:`\gamma`; must be > 0 (for 0 use :func:`fit_least_squares`). The
+        argument keeps its name ``lam`` for compatibility; chapters call it ``gamma``.
     unpenalized : int or sequence of int, optional
         Columns left out of the penalty, usually the intercept: with a column of ones
         (``polynomial_features(x, d)`` puts it first, so ``unpenalized=0``) penalizing its
         coefficient would pull the fitted mean towards 0 and make the fit depend on where
         the origin of ``y`` is. The identity is then replaced by the diagonal matrix ``D``
         with :math:`D_{jj} = 0` for these columns and 1 otherwise, and the gradient
-        :math:`X^{\mathsf T}(X\beta - y) + \lambda D\beta` is zero at the solution.
+        :math:`X^{\mathsf T}(X\beta - y) + \gamma D\beta` is zero at the solution.
         The unpenalized columns must be linearly independent.
 
     Returns
@@ -215,7 +216,7 @@ def ridge_path(X, y, lams, unpenalized=None) -> np.ndarray:
     r"""Ridge coefficients for each penalty in ``lams``: shape (len(lams), n_features).
 
     Row ``k`` is ``ridge(X, y, lams[k], unpenalized)``. Plotted against
-    :math:`\log\lambda` it shows the coefficients shrinking towards 0 as the penalty
+    :math:`\log\gamma` it shows the coefficients shrinking towards 0 as the penalty
     grows. Every entry of ``lams`` must be > 0. Section 5.2.
     """
     X, y = _system(X, y, "X", "y")
@@ -253,7 +254,7 @@ def condition_number(A) -> float:
 
     The ratio of the largest to the smallest of the ``min(m, n)`` singular values of
     ``A`` (m, n). For a rank-deficient ``A`` it is ``inf`` or, since rounding rarely gives
-    an exact zero, a huge number (about :math:`1/\varepsilon` or more), as with
+    an exact zero, a huge number (about :math:`1/\varepsilon_{\text{mach}}` or more), as with
     ``numpy.linalg.cond``. Solving with ``A`` can lose about
     :math:`\log_{10}\kappa` decimal digits. Section 5.1.
     """
@@ -276,7 +277,7 @@ def normal_equations_condition(A) -> Conditioning:
     because the singular values of :math:`A^{\mathsf T}A` are the squares
     :math:`\sigma_i^2` of those of ``A`` (m, n), m >= n. ``cond_AtA`` is computed from the
     matrix ``A.T @ A`` actually formed in floating point, so for
-    :math:`\kappa(A) \gtrsim 10^8` it saturates near :math:`1/\varepsilon` or becomes
+    :math:`\kappa(A) \gtrsim 10^8` it saturates near :math:`1/\varepsilon_{\text{mach}}` or becomes
     ``inf``: the normal equations have lost every digit while QR still has about half.
     Section 5.1.
     """

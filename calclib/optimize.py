@@ -82,7 +82,7 @@ class LagrangeResult(OptimizeResult):
     ----------
     lam : ndarray, shape (m,)
         The Lagrange multipliers :math:`\lambda` (one per constraint), with the convention
-        :math:`L = f - \lambda\cdot(g - c)`, so :math:`\lambda_i = \partial f^*/\partial c_i`.
+        :math:`\mathcal L = f - \lambda\cdot(g - c)`, so :math:`\lambda_i = \partial f^*/\partial c_i`.
     constraint_violation : float
         :math:`\|g(x) - c\|_2`.
     lam_history : ndarray, shape (iterations + 1, m)
@@ -254,8 +254,10 @@ def classify_critical_point(H, tol: float = 1e-8) -> str:
     counts as zero and the second-derivative test is inconclusive. In two variables this
     is the test with :math:`D = f_{xx}f_{yy} - f_{xy}^2` (the product of the eigenvalues):
     :math:`D < 0` is a saddle. ``H`` must be square and symmetric (up to rounding).
-    With a *numerical* Hessian (:func:`calclib.derivatives.hessian`, accurate to about
-    1e-7) pass ``tol=1e-6`` or larger, or a zero eigenvalue may be read as a sign.
+    With a *numerical* Hessian (:func:`calclib.derivatives.hessian`, whose second differences
+    carry a truncation error of order :math:`h^2 \approx \sqrt{\varepsilon_{\text{mach}}}`,
+    about 1e-8) pass ``tol=1e-6`` or larger, or a zero eigenvalue may be read as a sign:
+    for :math:`x^4 + y^2` at 0 the entry that should be 0 comes out as :math:`2h^2`.
     Section 4.2.
     """
     H = as_matrix(H, "H")
@@ -325,7 +327,7 @@ def _newton_solve(H, g, k):
     except np.linalg.LinAlgError:
         raise _Stop(
             f"singular Hessian at iteration {k} (condition number {np.linalg.cond(H):.3g}): "
-            "the Newton step H p = -∇f has no unique solution; start elsewhere or use "
+            "the Newton step H s = -∇f has no unique solution; start elsewhere or use "
             "gradient_descent / saddle_free_newton"
         ) from None
 
@@ -365,9 +367,9 @@ def _safe(fn, k_name="derivative"):
 
 def newton(grad_f, x0, hess_f=None, *, f=None, tol: float = 1e-8, max_iter: int = 100,
            callback=None) -> OptimizeResult:
-    r"""Newton's method on :math:`\nabla f = 0`: :math:`x_{k+1} = x_k - p_k` with :math:`H(x_k)\,p_k = \nabla f(x_k)`.
+    r"""Newton's method on :math:`\nabla f = 0`: solve :math:`H(x_k)\,s_k = -\nabla f(x_k)`, then :math:`x_{k+1} = x_k + s_k`.
 
-    The step is the critical point of the quadratic model (section 3.5); it is *solved*,
+    The Newton step :math:`s_k` leads to the critical point of the quadratic model (section 3.5); it is *solved*,
     never computed with :math:`H^{-1}`. Quadratic convergence near a nondegenerate
     critical point — of any kind: plain Newton is attracted to saddles and maxima as much
     as to minima (section 11.2); use :func:`saddle_free_newton` to escape saddles.
@@ -409,7 +411,7 @@ def critical_point(grad_f, x0, hess_f=None, *, tol: float = 1e-8, max_iter: int 
                    callback=None, f=None) -> OptimizeResult:
     r"""A critical point :math:`\nabla f(x^*) = 0` near ``x0``, by Newton's method on :math:`\nabla f`.
 
-    Same iteration as :func:`newton` (solve :math:`H p = \nabla f`, :math:`x \leftarrow x - p`;
+    Same iteration as :func:`newton` (solve :math:`H s = -\nabla f`, :math:`x \leftarrow x + s`;
     numerical Hessian when ``hess_f`` is ``None``). When it converges, ``result.kind`` is
     :func:`classify_critical_point` of the Hessian at the point: ``"minimum"``,
     ``"maximum"``, ``"saddle"`` or ``"degenerate"``. Which critical point is found depends
@@ -433,9 +435,9 @@ def gradient_descent(grad_f, x0, lr, *, f=None, tol: float = 1e-6, max_iter: int
                      callback=None) -> OptimizeResult:
     r"""Gradient descent :math:`x_{k+1} = x_k - \alpha \nabla f(x_k)` with learning rate :math:`\alpha` = ``lr``.
 
-    On a quadratic whose Hessian has largest eigenvalue :math:`L` it converges for
-    :math:`0 < \alpha < 2/L` and diverges for :math:`\alpha > 2/L` (the error along the top
-    eigenvector is multiplied by :math:`1 - \alpha L` each step); divergence stops the run
+    On a quadratic whose Hessian has largest eigenvalue :math:`\lambda_{\max}` it converges for
+    :math:`0 < \alpha < 2/\lambda_{\max}` and diverges for :math:`\alpha > 2/\lambda_{\max}` (the
+    error along the top eigenvector is multiplied by :math:`1 - \alpha\lambda_{\max}` each step); divergence stops the run
     with ``diverged=True``. Stops when :math:`\|\nabla f(x_k)\| \le` ``tol``.
     Shapes: ``x0`` ``(n,)``, ``grad_f(x)`` ``(n,)``. Section 3.2.
     """
@@ -509,11 +511,11 @@ def saddle_free_newton(grad_f, x0, hess_f=None, *, f=None, damping: float = 1e-3
 
     With the eigen-decomposition :math:`H = Q\Lambda Q^{\mathsf T}`, the step is
 
-    .. math:: p = -\,Q\,\operatorname{diag}\!\big(\max(|\lambda_i|, \delta)\big)^{-1} Q^{\mathsf T}\,\nabla f,
+    .. math:: s = -\,Q\,\operatorname{diag}\!\big(\max(|\lambda_i|, \delta)\big)^{-1} Q^{\mathsf T}\,\nabla f,
 
     with damping :math:`\delta` = ``damping`` (no division by a near-zero curvature) and
-    :math:`\|p\|` capped at ``max_step``. Since :math:`|H|` is positive definite,
-    :math:`p` is always a descent direction: along a negative-curvature direction it moves
+    :math:`\|s\|` capped at ``max_step``; then :math:`x \leftarrow x + s`. Since :math:`|H|` is
+    positive definite, :math:`s` is always a descent direction: along a negative-curvature direction it moves
     *away* from a saddle, where plain :func:`newton` moves towards it. When ``f`` is
     given, the step is halved until ``f`` decreases. Near a minimum :math:`|H| = H` and
     the method is Newton's, with quadratic convergence. Shapes as in :func:`newton`.
@@ -555,7 +557,7 @@ def lagrange(f, g, x0, lam0=None, *, c=0.0, grad_f=None, tol: float = 1e-8,
              max_iter: int = 100, callback=None) -> LagrangeResult:
     r"""A stationary point of :math:`f` subject to equality constraints :math:`g(x) = c`.
 
-    With the Lagrangian :math:`L(x, \lambda) = f(x) - \lambda\cdot(g(x) - c)`, it solves
+    With the Lagrangian :math:`\mathcal L(x, \lambda) = f(x) - \lambda\cdot(g(x) - c)`, it solves
     the system
 
     .. math:: \nabla f(x) = \sum_i \lambda_i \nabla g_i(x), \qquad g(x) = c
@@ -731,15 +733,15 @@ def lagrange(f, g, x0, lam0=None, *, c=0.0, grad_f=None, tol: float = 1e-8,
 
 
 def natural_gradient_step(theta, grad, fisher, lr) -> np.ndarray:
-    r"""One natural-gradient step :math:`\theta - \alpha F^{-1}\nabla L`, with :math:`F d = \nabla L` solved.
+    r"""One natural-gradient step :math:`\theta - \alpha\,\mathcal I(\theta)^{-1}\nabla L`, with :math:`\mathcal I(\theta)\,d = \nabla L` solved.
 
     ``theta`` and ``grad`` are ``(n,)``, ``fisher`` is the Fisher information ``(n, n)``,
     symmetric positive definite (a Cholesky factorization checks it; if it fails, add
-    damping ``fisher + eps * np.eye(n)``). Returns the new ``theta`` ``(n,)``.
+    damping: ``fisher + delta * np.eye(n)`` with a small ``delta > 0``). Returns the new ``theta`` ``(n,)``.
 
     Invariance: if :math:`\theta = A\varphi` with :math:`A` invertible, the gradient becomes
-    :math:`A^{\mathsf T}\nabla L` and the Fisher :math:`A^{\mathsf T} F A`, so the step in
-    :math:`\varphi`, mapped back by :math:`A`, is the same step :math:`F^{-1}\nabla L`; the
+    :math:`A^{\mathsf T}\nabla L` and the Fisher information :math:`A^{\mathsf T} \mathcal I A`, so the step in
+    :math:`\varphi`, mapped back by :math:`A`, is the same step :math:`\mathcal I^{-1}\nabla L`; the
     plain gradient step :math:`A A^{\mathsf T}\nabla L` is not. Section 11.3.
     """
     theta = as_vector(theta, "theta")
