@@ -40,6 +40,28 @@ WRONG_ANSWERS = {
                 x = x - np.linalg.solve(hess(x), g)
             return x
         """, "it should raise RuntimeError because one Newton step from this x0 does not reach"),
+    "newton_ignores_tol": answer("critical_point_newton", """
+        def critical_point_newton(grad, hess, x0, tol=1e-10, max_iter=50):
+            x = np.array(x0, dtype=float)
+            for _ in range(max_iter):
+                g = grad(x)
+                if np.linalg.norm(g) <= 1e-10:  # tight enough for any tol
+                    return x
+                x = x + np.linalg.solve(hess(x), -g)
+            raise RuntimeError("no convergence")
+        """, "You ignored tol"),
+    "newton_max_iter_minus_one": answer("critical_point_newton", """
+        def critical_point_newton(grad, hess, x0, tol=1e-10, max_iter=50):
+            x = np.array(x0, dtype=float)
+            for _ in range(max_iter):
+                g = grad(x)
+                if np.linalg.norm(g) <= tol:
+                    return x
+                if _ == max_iter - 1:
+                    break
+                x = x + np.linalg.solve(hess(x), -g)
+            raise RuntimeError("no convergence")
+        """, "count the steps"),
     "newton_gradient_step": answer("critical_point_newton", """
         def critical_point_newton(grad, hess, x0, tol=1e-10, max_iter=50):
             x = np.array(x0, dtype=float)
