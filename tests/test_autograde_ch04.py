@@ -135,7 +135,7 @@ WRONG_ANSWERS = {
         def solve_equality_qp(Q, q, A, b):
             Q, q, A, b = (np.asarray(a, dtype=float) for a in (Q, q, A, b))
             n, m = len(q), len(b)
-            K = np.block([[Q, A.T], [A, np.zeros((m, m))]])  # L = f + lam.(A x - b)
+            K = np.block([[Q, A.T], [A, np.zeros((m, m))]])  # Lagrangian f + lam.(A x - b)
             sol = np.linalg.solve(K, np.concatenate([-q, b]))
             return sol[:n], sol[n:]
         """, "The sign of lambda is flipped"),
