@@ -34,6 +34,16 @@ WRONG_ANSWERS = {
             x = np.asarray(x, dtype=float)
             return (f(x + h) - f(x - h)) / (2 * h)
         """, "You moved every coordinate by h"),
+    "partial_change_then_restore": answer("partial", """
+        def partial(f, x, i, h=1e-5):
+            x = np.asarray(x, dtype=float)  # no copy: x is the caller's array
+            x[i] += h
+            f_plus = f(x)
+            x[i] -= 2 * h
+            f_minus = f(x)
+            x[i] += h  # back where it was... up to rounding
+            return (f_plus - f_minus) / (2 * h)
+        """, "does not restore a float exactly"),
     # 3.1 best_step
     "best_step_square_root": answer("best_step", """
         def best_step(fx, M, eps=np.finfo(float).eps):
