@@ -21,7 +21,16 @@ the class through a class-scoped fixture:
 - one student per plausible wrong answer, who has the solution everywhere except that one
   function -> loses points on that part only, and a failing test says what went wrong;
 - correct answers written differently from the master copy -> full marks (the hidden
-  tests must not demand the instructor's particular algorithm).
+  tests must not demand the instructor's particular algorithm);
+- for EVERY autograded function and each of its optional arguments (a parameter with a
+  default), a wrong answer generated from the master solution's signature that accepts the
+  argument and ignores it (:func:`grading_utils.ignoring_answer`: the master copy always
+  called with the default) -> loses points on its part, and a failing test shows the call
+  with the value it passed (``h=0.3``). Hidden tests that never vary an argument the
+  signature promises would give such a student full marks. A chapter may exempt an
+  argument only with a written reason::
+
+      exempt_arguments = {"partial": {"h": "why varying h cannot be tested here"}}
 
 A chapter adds its own checks as further ``test_*`` methods of its subclass, using the
 ``graded`` fixture (a :class:`grading_utils.GradedClass`).
@@ -33,9 +42,56 @@ from collections import Counter
 
 import pytest
 
-from grading_utils import ROOT, Answer, GradedClass, autograde_class
+from pathlib import Path
 
-__all__ = ["AutogradeSuite"]
+from grading_utils import (ROOT, Answer, GradedClass, autograde_class, autograded_parts,
+                           ignoring_answer, nbgrader_meta, optional_arguments, read_notebook)
+
+__all__ = ["AutogradeSuite", "ignored_argument_answers", "ignored_argument_problems"]
+
+IGNORES = "ignores_"  # prefix of the generated students: ignores_<part>__<argument>
+
+
+def ignored_argument_answers(assignment: str, source_root: Path = ROOT,
+                             exempt: dict[str, dict[str, str]] | None = None) -> dict[str, Answer]:
+    """``{student: Answer}``: for every autograded answer cell of the master copy and every
+    optional argument of its function (not exempted), the master solution ignoring it."""
+    master = read_notebook(Path(source_root) / "solutions" / assignment / f"{assignment}.ipynb")
+    sources = {nbgrader_meta(c).get("grade_id"): c.source for c in master.cells if c.cell_type == "code"}
+    exempt = exempt or {}
+    out = {}
+    for part in autograded_parts(master):
+        if part not in sources:
+            continue  # not a code cell
+        for argument in optional_arguments(sources[part], part):
+            if argument not in exempt.get(part, {}):
+                out[f"{IGNORES}{part}__{argument}"] = ignoring_answer(part, sources[part], argument)
+    return out
+
+
+def ignored_argument_problems(graded: GradedClass, student: str, ans: Answer) -> list[str]:
+    """Why the generated student ``student`` (an :func:`ignoring_answer`) was not caught;
+    empty when its part lost points, nothing else did, and a failing test of the part shows
+    the argument's value (``ans.message``, e.g. ``"h="``)."""
+    argument = ans.message.rstrip("=")
+    got = graded.autograded(student)
+    own = graded.parts[ans.part]
+    problems = []
+    if sum(got[t][0] for t in own) >= sum(got[t][1] for t in own):
+        problems.append(f"{ans.part} ignoring its argument {argument!r} (always the default) keeps full "
+                        f"marks {[got[t] for t in own]}: the hidden tests never vary {argument}. Call "
+                        f"{ans.part} with several values of {argument} and check the result depends "
+                        f"on it as it should")
+    else:
+        failing = [graded.output(student, t) for t in own if got[t][0] == 0]
+        if not any(ans.message in text for text in failing):
+            problems.append(f"{ans.part} ignoring {argument!r} loses points, but no failing test shows the "
+                            f"call with the value of {argument} ({ans.message!r}); say which {argument} "
+                            "was passed")
+    elsewhere = {t: s for t, s in got.items() if t not in own and s[0] != s[1]}
+    if elsewhere:
+        problems.append(f"{student} loses points on other parts: {elsewhere}")
+    return problems
 
 _REQUIRED = ("assignment", "written", "points", "n_parts", "wrong_answers", "correct_variants")
 
@@ -59,6 +115,9 @@ class AutogradeSuite:
     hidden_points: tuple[float, float] = (3, 4)  # (min, max) of the part's `..._hidden` cells
     tests_per_part: int = 2
     min_wrong_per_part: int = 2
+    # {function: {optional argument: the reason it need not be varied}}; the reason is required
+    exempt_arguments: dict[str, dict[str, str]] = {}
+    source_root: Path = ROOT             # where solutions/<assignment> is (a fixture course in tests)
 
     def __init_subclass__(cls, **kwargs):
         """Fail at collection, with a clear message, when a chapter's declaration is incomplete."""
@@ -76,6 +135,21 @@ class AutogradeSuite:
         silent = [s for s, ans in cls.wrong_answers.items() if not ans.message]
         if silent:  # "" is in every output: the message test could not fail
             raise TypeError(f"{cls.__name__}: wrong answers without an expected message: {silent}")
+        for part, reasons in cls.exempt_arguments.items():
+            for argument, reason in reasons.items():
+                if not (isinstance(reason, str) and len(reason.split()) >= 3):
+                    raise TypeError(f"{cls.__name__}: exempting {part}({argument}=...) needs a written "
+                                    f"reason (a sentence), got {reason!r}")
+        taken = [s for s in {**cls.wrong_answers, **cls.correct_variants} if s.startswith(IGNORES)]
+        if taken:
+            raise TypeError(f"{cls.__name__}: the prefix {IGNORES!r} is for generated students: {taken}")
+
+    @classmethod
+    def ignoring_students(cls) -> dict[str, Answer]:
+        """The generated wrong answers: each autograded function ignoring one optional argument."""
+        if "_ignoring" not in cls.__dict__:
+            cls._ignoring = ignored_argument_answers(cls.assignment, cls.source_root, cls.exempt_arguments)
+        return cls._ignoring
 
     def pytest_generate_tests(self, metafunc):
         """Parametrize ``wrong`` and ``variant`` with the students this chapter declares."""
@@ -83,18 +157,22 @@ class AutogradeSuite:
             metafunc.parametrize("wrong", sorted(self.wrong_answers))
         if "variant" in metafunc.fixturenames:
             metafunc.parametrize("variant", sorted(self.correct_variants))
+        if "ignorer" in metafunc.fixturenames:  # None: no function has an optional argument
+            metafunc.parametrize("ignorer", sorted(self.ignoring_students()) or [None])
 
     @pytest.fixture(scope="class")
     @classmethod
     def graded(cls, tmp_path_factory) -> GradedClass:
         """One real `nbgrader autograde` run for the whole class, shared by its tests."""
         return autograde_class(tmp_path_factory.mktemp(cls.assignment), cls.assignment,
-                               {**cls.wrong_answers, **cls.correct_variants})
+                               {**cls.wrong_answers, **cls.correct_variants, **cls.ignoring_students()},
+                               cls.source_root)
 
     # ------------------------------------------------------------------ the tests
 
     def test_every_student_was_graded(self, graded):
-        students = ["solution", "stub", *self.wrong_answers, *self.correct_variants]
+        students = ["solution", "stub", *self.wrong_answers, *self.correct_variants,
+                    *self.ignoring_students()]
         assert graded.assignment == self.assignment
         assert sorted(graded.scores) == sorted(students)
         for student in students:
@@ -159,6 +237,22 @@ class AutogradeSuite:
         got = graded.autograded(variant)
         lost = {gid: s for gid, s in got.items() if s[0] != s[1]}
         assert not lost, f"{variant} is correct but loses points: {lost}"
+
+    def test_exempted_arguments_exist(self):
+        """An exemption names a real optional argument (a stale one would hide nothing)."""
+        master = read_notebook(self.source_root / "solutions" / self.assignment / f"{self.assignment}.ipynb")
+        sources = {nbgrader_meta(c).get("grade_id"): c.source for c in master.cells}
+        for part, reasons in self.exempt_arguments.items():
+            assert part in autograded_parts(master), f"exempt_arguments: {part!r} is not an autograded part"
+            unknown = set(reasons) - set(optional_arguments(sources[part], part))
+            assert not unknown, f"exempt_arguments: {part} has no optional argument {sorted(unknown)}"
+
+    def test_ignoring_an_optional_argument_loses_points(self, graded, ignorer):
+        """The master solution that accepts an optional argument and ignores it is caught."""
+        if ignorer is None:
+            return
+        problems = ignored_argument_problems(graded, ignorer, self.ignoring_students()[ignorer])
+        assert not problems, "\n".join(problems)
 
     def test_grading_happens_outside_the_repository(self, graded):
         assert (graded.course / "gradebook.db").is_file()

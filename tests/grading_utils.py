@@ -23,6 +23,7 @@ repository is never touched.
 
 from __future__ import annotations
 
+import ast
 import copy
 import os
 import re
@@ -45,6 +46,7 @@ __all__ = [
     "read_notebook", "nbgrader_meta", "solution_cells", "autograded_parts",
     "autograded_test_ids", "make_submission", "write_submission", "scores",
     "cell_output_text", "Answer", "answer", "GradedClass", "autograde_class",
+    "optional_arguments", "ignoring_answer",
 ]
 
 
@@ -58,16 +60,19 @@ def assignments(root: Path = ROOT) -> list[str]:
                   if p.is_dir() and not p.name.startswith("."))
 
 
-def make_course_copy(tmp: Path, assignments: list[str] | tuple[str, ...]) -> Path:
+def make_course_copy(tmp: Path, assignments: list[str] | tuple[str, ...],
+                     source_root: Path = ROOT) -> Path:
     """A minimal nbgrader course in ``tmp/course``: the config and the master copies.
 
-    Returns the course directory; run nbgrader with it as the working directory.
+    The master copies come from ``source_root/solutions`` (the repository's by default; the
+    suite's own tests use a fixture course). Returns the course directory; run nbgrader
+    with it as the working directory.
     """
     course = Path(tmp) / "course"
     course.mkdir(parents=True)
     shutil.copy2(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
     for name in assignments:
-        shutil.copytree(ROOT / "solutions" / name, course / "solutions" / name,
+        shutil.copytree(Path(source_root) / "solutions" / name, course / "solutions" / name,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     return course
 
@@ -218,6 +223,70 @@ def cell_output_text(nb_path: Path, grade_id: str) -> str:
     raise KeyError(f"no cell with grade_id {grade_id!r} in {nb_path}")
 
 
+# ------------------------------------------------------------------ wrong answers made from the solution
+
+
+_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+
+
+def _function_def(source: str, name: str) -> ast.FunctionDef:
+    """The top-level ``def name`` of an answer cell's source (nbgrader's markers removed)."""
+    tree = ast.parse("\n".join(ln for ln in source.splitlines() if not _MARKERS.match(ln)))
+    defs = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    named = [node for node in defs if node.name == name]
+    if named:
+        return named[-1]
+    if len(defs) == 1:
+        return defs[0]
+    raise ValueError(f"the answer cell {name!r} defines no function {name!r} "
+                     f"(its functions: {[d.name for d in defs]})")
+
+
+def optional_arguments(source: str, name: str) -> dict[str, str]:
+    """``{argument: default as source text}`` for every parameter with a default of the
+    function ``name`` defined in an answer cell, in the order of its signature."""
+    args = _function_def(source, name).args
+    if args.posonlyargs and len(args.defaults) > len(args.args):
+        raise ValueError(f"{name}: a positional-only argument with a default cannot be ignored by name")
+    positional = args.args[len(args.args) - len(args.defaults):]
+    out = {a.arg: ast.unparse(d) for a, d in zip(positional, args.defaults)}
+    out.update({a.arg: ast.unparse(d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    return out
+
+
+def ignoring_answer(part: str, source: str, argument: str) -> Answer:
+    """A wrong answer made from the master solution: it has the same signature but never
+    passes ``argument`` on, so the master copy always uses its default.
+
+    The solution cell is kept as it is; after it, the function is renamed and wrapped::
+
+        _reference_partial = partial
+
+        def partial(f, x, i, h=1e-5):  # h is accepted and ignored
+            return _reference_partial(f, x, i)
+
+    Hidden tests that never vary ``argument`` give this student full marks.
+    """
+    fn = _function_def(source, part)
+    name, args = fn.name, fn.args
+    if argument not in optional_arguments(source, name):
+        raise ValueError(f"{name} has no optional argument {argument!r}")
+    signature = ast.unparse(args)
+    required = [a.arg for a in args.posonlyargs + args.args][:len(args.posonlyargs + args.args) - len(args.defaults)]
+    passed = [*required]
+    if args.vararg:
+        passed.append(f"*{args.vararg.arg}")
+    passed += [f"{a.arg}={a.arg}" for a in args.args[len(required):] + args.kwonlyargs
+               if a.arg != argument and a.arg not in required]
+    if args.kwarg:
+        passed.append(f"**{args.kwarg.arg}")
+    wrapper = (f"\n\n_reference_{name} = {name}\n\n\n"
+               f"def {name}({signature}):  # generated: {argument} is accepted and ignored\n"
+               f"    return _reference_{name}({', '.join(passed)})\n")
+    message = f"{argument}="  # a failing test should show the call with the value it passed
+    return Answer(part, source.rstrip() + "\n" + wrapper, message)
+
+
 # ------------------------------------------------------------------ a whole class at once
 
 
@@ -255,14 +324,15 @@ class GradedClass(NamedTuple):
         return cell_output_text(self.notebook(student), grade_id)
 
 
-def autograde_class(tmp: Path, assignment: str, answers: dict[str, Answer]) -> GradedClass:
+def autograde_class(tmp: Path, assignment: str, answers: dict[str, Answer],
+                    source_root: Path = ROOT) -> GradedClass:
     """Autograde a class with ONE real ``nbgrader autograde`` run, in a throwaway course.
 
     The students are ``solution`` (the master solutions in every answer cell), ``stub``
     (the release as handed out) and one per entry of ``answers``: the master solutions
     everywhere except ``answer.part``, which holds ``answer.source``.
     """
-    course = make_course_copy(tmp, [assignment])
+    course = make_course_copy(tmp, [assignment], source_root)
     run_nbgrader(course, "generate_assignment", assignment, "--force")
     master = read_notebook(course / "solutions" / assignment / f"{assignment}.ipynb")
     release = read_notebook(course / "exercises" / assignment / f"{assignment}.ipynb")

@@ -34,6 +34,16 @@ WRONG_ANSWERS = {
             x = np.asarray(x, dtype=float)
             return (f(x + h) - f(x - h)) / (2 * h)
         """, "You moved every coordinate by h"),
+    "partial_change_then_restore": answer("partial", """
+        def partial(f, x, i, h=1e-5):
+            x = np.asarray(x, dtype=float)  # no copy: x is the caller's array
+            x[i] += h
+            f_plus = f(x)
+            x[i] -= 2 * h
+            f_minus = f(x)
+            x[i] += h  # back where it was... up to rounding
+            return (f_plus - f_minus) / (2 * h)
+        """, "does not restore a float exactly"),
     # 3.1 best_step
     "best_step_square_root": answer("best_step", """
         def best_step(fx, M, eps=np.finfo(float).eps):
@@ -91,19 +101,65 @@ WRONG_ANSWERS = {
             u = u / np.linalg.norm(u)
             return (f(x + h * u) - f(x - h * u)) / (2 * h)
         """, "it should raise ValueError because u = 0 gives no direction"),
-    # 3.3 steepest_direction
-    "steepest_descent_sign": answer("steepest_direction", """
-        def steepest_direction(grad):
-            g = np.asarray(grad, dtype=float)
-            if not np.any(g):
+    "dd_ignores_h_forward": answer("directional_derivative", """
+        def directional_derivative(f, x, u, h=1e-5):
+            x, u = np.asarray(x, float), np.asarray(u, float)
+            norm = np.linalg.norm(u)
+            if norm == 0:
+                raise ValueError("u = 0")
+            step = 1e-8  # tiny, so the forward difference is accurate enough
+            return (f(x + step * u / norm) - f(x)) / step
+        """, "Use the step h you are given"),
+    # 3.3 steepest_from_rates
+    "rates_as_gradient": answer("steepest_from_rates", """
+        def steepest_from_rates(U, rates):
+            U, g = np.asarray(U, dtype=float), np.asarray(rates, dtype=float)
+            if U.ndim != 2 or U.shape[0] != U.shape[1] or np.linalg.matrix_rank(U) < len(U):
+                raise ValueError("bad U")
+            if not g.any():
                 raise ValueError("zero gradient")
-            return -g / np.linalg.norm(g)
-        """, "That is the direction of steepest DESCENT"),
-    "steepest_no_zero_check": answer("steepest_direction", """
-        def steepest_direction(grad):
-            g = np.asarray(grad, dtype=float)
-            return g / np.linalg.norm(g)
-        """, "it should raise ValueError because a zero gradient"),
+            return g / np.linalg.norm(g), float(np.linalg.norm(g))
+        """, "You treated the rates as the gradient"),
+    "rates_not_normalized": answer("steepest_from_rates", """
+        def steepest_from_rates(U, rates):
+            U, r = np.asarray(U, dtype=float), np.asarray(rates, dtype=float)
+            if U.ndim != 2 or U.shape[0] != U.shape[1] or np.linalg.matrix_rank(U) < len(U):
+                raise ValueError("bad U")
+            g = np.linalg.solve(U, r)
+            if not g.any():
+                raise ValueError("zero gradient")
+            return g, float(np.linalg.norm(g))
+        """, "Return a unit vector"),
+    "rates_rate_squared": answer("steepest_from_rates", """
+        def steepest_from_rates(U, rates):
+            U, r = np.asarray(U, dtype=float), np.asarray(rates, dtype=float)
+            if U.ndim != 2 or U.shape[0] != U.shape[1] or np.linalg.matrix_rank(U) < len(U):
+                raise ValueError("bad U")
+            g = np.linalg.solve(U, r)
+            if not g.any():
+                raise ValueError("zero gradient")
+            return g / np.linalg.norm(g), float(g @ g)
+        """, "That is ||grad f||², not the rate"),
+    "rates_transposed": answer("steepest_from_rates", """
+        def steepest_from_rates(U, rates):
+            U, r = np.asarray(U, dtype=float), np.asarray(rates, dtype=float)
+            if U.ndim != 2 or U.shape[0] != U.shape[1] or np.linalg.matrix_rank(U) < len(U):
+                raise ValueError("bad U")
+            g = np.linalg.solve(U.T, r)  # the directions as columns
+            if not g.any():
+                raise ValueError("zero gradient")
+            return g / np.linalg.norm(g), float(np.linalg.norm(g))
+        """, "the directions are the ROWS of U"),
+    "rates_no_singular_check": answer("steepest_from_rates", """
+        def steepest_from_rates(U, rates):
+            U, r = np.asarray(U, dtype=float), np.asarray(rates, dtype=float)
+            if U.ndim != 2 or U.shape[0] != U.shape[1]:
+                raise ValueError("U must be square")
+            g = np.linalg.lstsq(U, r, rcond=None)[0]
+            if not g.any():
+                raise ValueError("zero gradient")
+            return g / np.linalg.norm(g), float(np.linalg.norm(g))
+        """, "so U is singular"),
     # 3.4 backward
     "backward_no_tanh_prime": answer("backward", """
         def backward(params, X, Y):
@@ -159,7 +215,15 @@ WRONG_ANSWERS = {
                 return f0 + g @ (x - x0)
 
             return L
-        """, "L is not affine"),
+        """, "ell is not affine"),
+    "linearize_ignores_h_forward": answer("linearize", """
+        def linearize(f, x0, h=1e-5):
+            x0 = np.array(x0, dtype=float)
+            f0 = f(x0)
+            step = 1e-8  # tiny, so the forward difference is accurate enough
+            g = np.array([(f(x0 + step * e) - f0) / step for e in np.eye(len(x0))])
+            return lambda x: f0 + g @ (np.asarray(x, dtype=float) - x0)
+        """, "Use the step h you are given"),
     "linearize_forward_gradient": answer("linearize", """
         def linearize(f, x0, h=1e-5):
             x0 = np.array(x0, dtype=float)
@@ -211,6 +275,19 @@ CORRECT_VARIANTS = {
                 raise ValueError("the zero vector has no direction")
             grad = np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))])
             return float(grad @ u) / length
+        """),
+    "ok_rates_inverse_pure": answer("steepest_from_rates", """
+        def steepest_from_rates(U, rates):
+            U = np.array(U, dtype=float)
+            if U.ndim != 2 or U.shape[0] != U.shape[1]:
+                raise ValueError("U is not square")
+            if len(rates) != len(U) or np.linalg.cond(U) > 1e12:
+                raise ValueError("U is singular or rates do not match")
+            g = np.linalg.inv(U) @ np.asarray(rates, dtype=float)
+            rate = math.sqrt(sum(gi * gi for gi in g))
+            if rate == 0:
+                raise ValueError("zero gradient")
+            return tuple([g / rate, rate])
         """),
     "ok_backward_per_sample": answer("backward", """
         def backward(params, X, Y):

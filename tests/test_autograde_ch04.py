@@ -40,6 +40,28 @@ WRONG_ANSWERS = {
                 x = x - np.linalg.solve(hess(x), g)
             return x
         """, "it should raise RuntimeError because one Newton step from this x0 does not reach"),
+    "newton_ignores_tol": answer("critical_point_newton", """
+        def critical_point_newton(grad, hess, x0, tol=1e-10, max_iter=50):
+            x = np.array(x0, dtype=float)
+            for _ in range(max_iter):
+                g = grad(x)
+                if np.linalg.norm(g) <= 1e-10:  # tight enough for any tol
+                    return x
+                x = x + np.linalg.solve(hess(x), -g)
+            raise RuntimeError("no convergence")
+        """, "You ignored tol"),
+    "newton_max_iter_minus_one": answer("critical_point_newton", """
+        def critical_point_newton(grad, hess, x0, tol=1e-10, max_iter=50):
+            x = np.array(x0, dtype=float)
+            for _ in range(max_iter):
+                g = grad(x)
+                if np.linalg.norm(g) <= tol:
+                    return x
+                if _ == max_iter - 1:
+                    break
+                x = x + np.linalg.solve(hess(x), -g)
+            raise RuntimeError("no convergence")
+        """, "count the steps"),
     "newton_gradient_step": answer("critical_point_newton", """
         def critical_point_newton(grad, hess, x0, tol=1e-10, max_iter=50):
             x = np.array(x0, dtype=float)
@@ -113,7 +135,7 @@ WRONG_ANSWERS = {
         def solve_equality_qp(Q, q, A, b):
             Q, q, A, b = (np.asarray(a, dtype=float) for a in (Q, q, A, b))
             n, m = len(q), len(b)
-            K = np.block([[Q, A.T], [A, np.zeros((m, m))]])  # L = f + lam.(A x - b)
+            K = np.block([[Q, A.T], [A, np.zeros((m, m))]])  # Lagrangian f + lam.(A x - b)
             sol = np.linalg.solve(K, np.concatenate([-q, b]))
             return sol[:n], sol[n:]
         """, "The sign of lambda is flipped"),
