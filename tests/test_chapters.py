@@ -34,9 +34,7 @@ HIDDEN_TAGS = {"remove-cell", "remove-input"}
 
 # Chapters still being brought to the pattern (issue 9). Their failures are expected
 # (xfail) until the chapter is fixed, when the name is removed from this set.
-NOT_YET = {"chapters/ch02-vectors", "chapters/ch03-derivatives", "chapters/ch04-optimization"}
-CHAPTERS = [pytest.param(f, marks=pytest.mark.xfail(strict=False, reason="issue 9: in repair"))
-            if f in NOT_YET else f for f in chapter_files()]
+CHAPTERS = chapter_files()
 
 
 def _cells(chapter: str):
