@@ -5,7 +5,8 @@ configuration files come with this package (``jupyter-config/``, see pyproject.t
 
 * ``share/jupyter/lab/settings/overrides.d/course_jupyter.json``: Markdown files open as
   notebooks (Jupytext's "Jupytext Notebook" viewer) on a double click;
-* ``etc/jupyter/jupyter_server_config.d/course_jupyter.json``: the Jupyter server uses
+* ``etc/jupyter/jupyter_server_config.d/course_jupyter.json``: enables this server
+  extension, which makes the server use
   :class:`course_jupyter.contents.ChapterContentsManager`, Jupytext's contents manager
   that also hands the book's TeX macros (``_config.yml``, sphinx ``mathjax3_config``) to
   jupyterlab-myst when a chapter is opened as a notebook, and takes them out again on save.
@@ -14,3 +15,20 @@ configuration files come with this package (``jupyter-config/``, see pyproject.t
 from .contents import ChapterContentsManager, book_macros, myst_frontmatter
 
 __all__ = ["ChapterContentsManager", "book_macros", "myst_frontmatter"]
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "course_jupyter"}]
+
+
+def _load_jupyter_server_extension(app):
+    """Serve contents through ChapterContentsManager (as jupyterlab_jupytext does for its
+    own manager: the contents manager exists already when extensions load)."""
+    if isinstance(app.contents_manager, ChapterContentsManager):
+        return
+    app.contents_manager_class = ChapterContentsManager
+    app.contents_manager = ChapterContentsManager(parent=app, log=app.log)
+    app.session_manager.contents_manager = app.contents_manager
+    app.web_app.settings["contents_manager"] = app.contents_manager
+    app.log.info("[course_jupyter] chapters open with the book's TeX macros (%s)",
+                 ChapterContentsManager.__name__)
