@@ -8,9 +8,15 @@ files given) through Jupytext's reader and writer with the repository's ``jupyte
 exactly as the Jupytext contents manager does on save, so that afterwards a round trip
 changes no byte (``tests/test_jupyterlab.py`` checks it).
 
-One change is made on the way, and it changes nothing the reader sees: in a ``caption``
+Two changes are made on the way, and they change nothing the reader sees.
+
+* The ``kernelspec`` header is written as JupyterLab writes it once the kernel has started
+  (its notebook panel sets ``name``, ``display_name``, ``language``, in that order, from the
+  environment's kernel spec, e.g. ``Python 3 (ipykernel)``); otherwise the first save of a
+  student or an author rewrites the header.
+* In a ``caption``
 (cell metadata, e.g. ``mystnb.figure.caption``) single line breaks are joined with a
-space. A caption is Markdown, where a single line break is a space; but Jupytext writes a
+  space. A caption is Markdown, where a single line break is a space; but Jupytext writes a
 string that contains line breaks as a quoted YAML scalar with every line break doubled,
 which is unreadable for authors. Joined, the caption is written as a plain wrapped YAML
 string. Paragraph breaks (blank lines) are kept.
@@ -68,8 +74,24 @@ def _clean_captions(meta):
             _clean_captions(item)
 
 
+def jupyterlab_kernelspec(kernelspec: dict) -> dict:
+    """The kernelspec metadata JupyterLab writes for this kernel (its key order too)."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    name = (kernelspec or {}).get("name")
+    if not name:
+        return kernelspec
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        return kernelspec
+    return {"name": name, "display_name": spec.display_name, "language": spec.language}
+
+
 def normalize(text: str, fmt: dict) -> str:
     nb = jupytext.reads(text, fmt=dict(fmt))
+    if "kernelspec" in nb.metadata:
+        nb.metadata["kernelspec"] = jupyterlab_kernelspec(nb.metadata["kernelspec"])
     for cell in nb.cells:
         _clean_captions(cell.metadata)
     out = jupytext.writes(nb, fmt=dict(fmt))
