@@ -24,7 +24,17 @@ def _jupyter_server_extension_points():
 def _load_jupyter_server_extension(app):
     """Serve contents through ChapterContentsManager (as jupyterlab_jupytext does for its
     own manager: the contents manager exists already when extensions load)."""
+    from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+
+    current = type(app.contents_manager)
     if isinstance(app.contents_manager, ChapterContentsManager):
+        return
+    # Only the server's default file manager, or Jupytext's wrapper of it, is replaced;
+    # a contents manager someone configured on purpose is left alone.
+    if not (current is AsyncLargeFileManager or (
+            hasattr(current, "formats") and current.__mro__[1] is AsyncLargeFileManager)):
+        app.log.warning("[course_jupyter] contents manager %s kept: chapters open "
+                        "without the book's TeX macros", current.__name__)
         return
     app.contents_manager_class = ChapterContentsManager
     app.contents_manager = ChapterContentsManager(parent=app, log=app.log)

@@ -103,6 +103,35 @@ def test_normalize_script_is_a_fixed_point_and_keeps_the_content(normalized, nam
     assert proc.returncode == 0, proc.stdout
 
 
+def _captions(text: str, path: Path) -> list[str]:
+    import jupytext
+    out = []
+
+    def walk(meta):
+        if isinstance(meta, dict):
+            for k, v in meta.items():
+                if k == "caption" and isinstance(v, str):
+                    out.append(v)
+                else:
+                    walk(v)
+    for c in jupytext.reads(text, fmt=norm.jupytext_format(path)).cells:
+        walk(c.metadata)
+    return out
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_normalized_captions_render_as_before(normalized, name):
+    """Joining a caption's line breaks changes no rendered word (Markdown soft breaks)."""
+    from markdown_it import MarkdownIt
+    md = MarkdownIt("commonmark")
+    before = _captions((ROOT / "chapters" / name).read_text(encoding="utf-8"), ROOT / "chapters" / name)
+    after = _captions((normalized / "chapters" / name).read_text(encoding="utf-8"),
+                      normalized / "chapters" / name)
+    assert len(before) == len(after)
+    for a, b in zip(before, after):
+        assert " ".join(md.render(a).split()) == " ".join(md.render(b).split()), (a, b)
+
+
 def test_normalized_header_has_no_jupytext_version(normalized):
     """jupytext.toml keeps the Jupytext version out, so an upgrade rewrites nothing."""
     for name in CHAPTERS:
