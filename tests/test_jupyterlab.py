@@ -62,6 +62,18 @@ def test_jupytext_round_trip_changes_no_byte(name):
                     f"(run scripts/normalize_chapters.py):\n{diff}")
 
 
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_kernelspec_is_stored_as_jupyterlab_writes_it(name):
+    """Once the kernel starts, JupyterLab sets the kernelspec from the environment's kernel
+    (name, display_name, language, in that order); a chapter that stores it otherwise is
+    rewritten by the first save. Fails until scripts/normalize_chapters.py has run."""
+    import jupytext
+    path = ROOT / "chapters" / name
+    meta = jupytext.reads(path.read_text(encoding="utf-8"), fmt=norm.jupytext_format(path)).metadata
+    stored = meta.get("kernelspec", {})
+    assert list(stored.items()) == list(norm.jupyterlab_kernelspec(stored).items()), stored
+
+
 @pytest.fixture(scope="module")
 def normalized(tmp_path_factory) -> Path:
     """A copy of the book's chapters and configuration, normalized by the script."""
