@@ -11,10 +11,11 @@ NODE_STAMP := node_modules/.installed
 .PHONY: book test exercises bench lock clean distclean a11y
 .PHONY: release collect autograde feedback export-grades demo
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml $(wildcard course_jupyter/*.py course_jupyter/jupyter-config/*/*.json)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m course_jupyter.install
 	@touch $(STAMP)
 
 # Browser-side test tools (axe-core), exactly as package-lock.json pins them.
