@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shlex
 import sys
 import time
 from collections import Counter
@@ -59,10 +60,8 @@ def release(course: Course, assignment: str | None, exchange: bool = False) -> i
     names = [assignment] if assignment else course.source_assignments()
     if not names:
         raise CourseError(f"no assignments in {course.source_dir}")
-    missing = [a for a in names if not (course.source_dir / a).is_dir()]
-    if missing:
-        raise CourseError(f"no master copy {course.source_dir / missing[0]} "
-                          f"(assignments: {', '.join(course.source_assignments())})")
+    for a in names:
+        course.require_assignment(a)
     say(f"release: {len(names)} assignment(s) from {relative(course.source_dir)}/ "
         f"-> {relative(course.root / course.coursedir.release_directory)}/ and the gradebook")
     rows, failed = [], 0
@@ -119,8 +118,9 @@ _ROUTINE_COLLECT_WARNINGS = ("Directory not found. Creating", "Clearing existing
 
 def collect(course: Course, assignment: str, archive: Path) -> int:
     """Stage an LMS export and run ``nbgrader zip_collect`` with the course's collector."""
-    from .collect import COLLECTOR, classify, released_notebooks, stage
+    from .collect import COLLECTOR, classify, fix_for, layouts, released_notebooks, stage
 
+    course.require_assignment(assignment)
     notebooks = released_notebooks(course, assignment)
     if not notebooks:
         raise CourseError(f"{assignment} has not been released (no notebooks in "
@@ -166,10 +166,18 @@ def collect(course: Course, assignment: str, archive: Path) -> int:
               [[assignment, sum(map(len, students.values())) + len(skipped), len(in_submitted),
                 len(skipped), len(course.students_in(course.submitted, assignment))]]))
     if skipped:
-        say("  skipped (the name fits no layout; see `python -m instructor collect --help`):",
-            *(f"    {f}" for f in skipped))
+        say(f"  skipped (names must be {layouts(notebooks)}; "
+            "see `python -m instructor collect --help`):")
+        for f in skipped:
+            fix = fix_for(f, notebooks)
+            say(f"    {f}" + (f"  -> rename it {fix!r} in the export and collect again"
+                             if fix else ""))
     if code != 0:
         say(f"nbgrader zip_collect failed: see {relative(log)}")
+        return 1
+    if not in_submitted:
+        say("", f"nothing collected; names must be {layouts(notebooks)} "
+                f"(<student> is the student id)")
         return 1
     regrade = sorted(set(in_submitted) & set(course.students_in(course.autograded, assignment)))
     if regrade:
@@ -185,13 +193,18 @@ def collect(course: Course, assignment: str, archive: Path) -> int:
 
 def autograde(course: Course, assignment: str | None, student: str | None, jobs: int | None,
               force: bool, timeout: float) -> int:
-    """Autograde in parallel (see :mod:`instructor.parallel`) and summarize."""
-    from . import parallel
+    """Autograde in parallel (see :mod:`instructor.parallel`) and summarize.
 
+    A submission already graded is graded again when its files changed since
+    (:mod:`instructor.resubmit`), or with ``force``; the summary says which and why, and
+    which of them had been graded by hand (nbgrader asks a person to confirm those again).
+    """
+    from . import parallel
+    from .resubmit import decide, hand_graded, write_record
+
+    if assignment is not None:
+        course.require_assignment(assignment, released=True)
     released = course.gradebook_assignments()
-    if assignment is not None and assignment not in released:
-        raise CourseError(f"{assignment} is not in the gradebook: run `make release "
-                          f"ASSIGNMENT={assignment}` first")
     names = [assignment] if assignment else released
     tasks = []
     for a in names:
@@ -205,12 +218,20 @@ def autograde(course: Course, assignment: str | None, student: str | None, jobs:
             raise CourseError(f"nothing submitted in {where}")
         say(f"autograde: nothing submitted in {where}")
         return 0
+    misnamed = _misnamed(course, tasks)
+    decisions = {(a, s): decide(course, a, s) for a, s in tasks}
+    regrade = {t for t, d in decisions.items() if d.regrade}
+    again = {t for t in tasks if course.notebook_files(course.autograded, t[1], t[0])
+             and (force or t in regrade)}
+    before_by_hand = hand_graded(course, sorted(again))
     jobs = jobs or cpus()
     workers = min(jobs, len(tasks))
     mode = ("writing to the gradebook server" if course.db_path is None
             else "each with its own copy of the gradebook, merged at the end")
     say(f"autograde: {len(tasks)} submission(s) of {', '.join(sorted({a for a, _ in tasks}))}, "
         f"{workers} worker(s) ({mode}){', --force' if force else ''}")
+    if regrade and not force:
+        say(f"  {len(regrade)} resubmitted since graded (their files changed): graded again")
     width = len(str(len(tasks)))
     name_width = max(len(f"{a}/{s}") for a, s in tasks)
 
@@ -218,14 +239,22 @@ def autograde(course: Course, assignment: str | None, student: str | None, jobs:
         score = ("" if o.score is None or o.outcome == FAILED
                  else f"{o.score:5.1f} / {o.max_score:.1f}")
         extra = f"  {o.reason}" if o.outcome == FAILED else ""
+        if (o.assignment, o.student) in regrade and o.outcome != SKIPPED and not force:
+            extra += "  (resubmitted: regraded)"
+        if (o.assignment, o.student) in before_by_hand and o.outcome != SKIPPED:
+            extra += "  (hand-graded before, re-confirm)"
         name = f"{o.assignment}/{o.student}"
         say(f"  [{done:>{width}}/{total}] {name:<{name_width}}  {o.outcome:<21} "
             f"{score:<13} {o.seconds:5.1f} s{extra}")
 
     t0 = time.monotonic()
     run = parallel.autograde(course, tasks, jobs=workers, force=force, timeout=timeout,
-                             on_outcome=progress)
+                             regrade=regrade, on_outcome=progress)
     outcomes = run.outcomes
+    for o in outcomes:
+        if o.outcome in (GRADED, MANUAL):  # what was graded is what is submitted now
+            write_record(course, o.assignment, o.student, decisions[(o.assignment,
+                                                                     o.student)].digest)
     wall = time.monotonic() - t0
     per = Counter((o.assignment, o.outcome) for o in outcomes)
     rows = [[a, sum(per[(a, k)] for k in OUTCOMES), *(per[(a, k)] for k in OUTCOMES)]
@@ -238,20 +267,68 @@ def autograde(course: Course, assignment: str | None, student: str | None, jobs:
             f"{graded_now / wall:.2f} submissions/s):",
         table(["assignment", "submissions", *OUTCOMES], rows))
     if run.merged is not None:
-        say(f"  gradebook: {run.merged} submission(s) merged from the workers' copies into "
-            f"{relative(course.db_path)} in one transaction, read back and checked")
+        if graded_now:
+            say(f"  gradebook: {graded_now} graded submission(s) merged from the workers' "
+                f"copies into {relative(course.db_path)} in one transaction, read back and "
+                f"checked")
+        else:
+            say("  gradebook: unchanged (nothing was graded)")
     failed = [o for o in outcomes if o.outcome == FAILED]
     if failed:
         say("  failed (nbgrader could not grade these; the score stays empty):",
             *(f"    {o.assignment}/{o.student}: {o.reason}"
               + (f"  [log: {relative(Path(o.log_path))}]" if o.log_path else "")
               for o in failed))
-    if any(o.outcome == MANUAL for o in outcomes):
-        say(f"  needs manual grading: {FORMGRADER_HINT}")
-    if any(o.outcome == SKIPPED for o in outcomes):
-        say("  skipped: already autograded and unchanged since; add --force (make autograde "
-            "FORCE=1) to grade them again")
+    for (a, s), (found, expected) in sorted(misnamed.items()):
+        folder = course.path(course.submitted, s, a)
+        say(f"  {a}/{s}: handed in {found!r}, not {expected!r}; rename it and grade again: "
+            f"mv {shlex.quote(str(relative(folder / found)))} "
+            f"{shlex.quote(str(relative(folder / expected)))} && "
+            f"make autograde ASSIGNMENT={a} STUDENT={s}")
+    regraded = [o for o in outcomes if (o.assignment, o.student) in regrade
+                and o.outcome != SKIPPED]
+    if regraded and not force:
+        say("  regraded (resubmitted: the submitted files differ from the ones graded):",
+            *(f"    {o.assignment}/{o.student}: {decisions[(o.assignment, o.student)].reason}"
+              for o in regraded))
+    confirm = [o for o in outcomes if (o.assignment, o.student) in before_by_hand
+               and o.outcome != SKIPPED]
+    if confirm:
+        say("  hand-graded before, re-confirm: grading again put their hand-graded cells back "
+            "to \"needs manual grading\" (nbgrader keeps the score a person gave; open each in "
+            "the formgrader and confirm it):",
+            *(f"    {o.assignment}/{o.student}" for o in confirm))
+    waiting = status(course, sorted({a for a, _ in tasks}))
+    manual_total = sum(len(st.manual) for st in waiting)
+    if manual_total:
+        say(f"  {manual_total} submission(s) wait for manual grading "
+            f"({', '.join(f'{st.assignment}: {len(st.manual)}' for st in waiting if st.manual)}"
+            f"): {FORMGRADER_HINT}")
+    skipped = [o for o in outcomes if o.outcome == SKIPPED]
+    if skipped:
+        unrecorded = [o for o in skipped if decisions[(o.assignment, o.student)].reason]
+        say("  skipped: already autograded, and the submitted files are the ones graded; "
+            "add --force (make autograde FORCE=1) to grade them again")
+        if unrecorded:
+            say(f"  ({len(unrecorded)} of them were graded before this course recorded what it "
+                "graded: nbgrader regrades those only when timestamp.txt is newer)")
     return 1 if failed else 0
+
+
+def _misnamed(course: Course, tasks: list[tuple[str, str]]) -> dict:
+    """``{(assignment, student): (notebook found, notebook expected)}`` for submissions
+    that hold a notebook, but none of the released names (``ch02 (1).ipynb``)."""
+    from .collect import released_notebooks
+
+    out, names = {}, {}
+    for a, s in tasks:
+        if a not in names:
+            names[a] = released_notebooks(course, a)
+        found = [p.name for p in course.notebook_files(course.submitted, s, a)]
+        expected = names[a]
+        if found and expected and not set(found) & set(expected):
+            out[(a, s)] = (found[0], expected[0])
+    return out
 
 
 # ---- feedback ----------------------------------------------------------------------------
@@ -266,6 +343,8 @@ def feedback(course: Course, assignment: str | None, exchange: bool = False) -> 
 
         exchange_settings(course)
 
+    if assignment is not None:
+        course.require_assignment(assignment, released=True)
     names = [assignment] if assignment else course.gradebook_assignments()
     names = [a for a in names if course.students_in(course.autograded, a)]
     if not names:
@@ -521,6 +600,7 @@ def main(argv: list[str] | None = None) -> int:
                     raise CourseError("collect takes an ARCHIVE or --exchange, not both")
                 from .exchange import collect as collect_exchange
 
+                course.require_assignment(args.assignment)
                 return collect_exchange(course, args.assignment, say)
             if args.archive is None:
                 raise CourseError("collect needs the LMS export (ARCHIVE: a folder or a .zip), "
