@@ -7,9 +7,19 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .PHONY: book test exercises bench lock clean distclean
-.PHONY: release collect autograde feedback export-grades demo
+.PHONY: release collect autograde feedback export-grades demo roster
 
-$(STAMP): requirements.lock pyproject.toml
+# A venv belongs to one folder: its scripts start with `#!<that folder>/.venv/bin/python`.
+# A course folder copied for a new term carries the old term's .venv (and its stamp);
+# then the venv is rebuilt here instead of running the old folder's code.
+VENV_SHEBANG := $(shell head -n 1 $(BIN)/pip 2>/dev/null)
+VENV_MOVED   := $(if $(VENV_SHEBANG),$(if $(findstring $(abspath $(BIN))/python,$(VENV_SHEBANG)),,venv-moved))
+
+.PHONY: venv-moved
+venv-moved: ;
+
+$(STAMP): requirements.lock pyproject.toml $(VENV_MOVED)
+	@if [ -n "$(VENV_MOVED)" ]; then echo "$(VENV) belongs to another folder ($(patsubst \#!%,%,$(VENV_SHEBANG))): rebuilding it"; rm -rf $(VENV); fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -23,8 +33,9 @@ book: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## make exercises: regenerate the student release exercises/ from solutions/
+## make exercises [DISCARD_GRADEBOOK=1]: regenerate the student release exercises/ from solutions/ (removes gradebook.db: refused if it holds submissions, unless DISCARD_GRADEBOOK=1, which keeps a dated backup)
 exercises: $(STAMP)
+	$(BIN)/python -m instructor.safety gradebook.db $(if $(DISCARD_GRADEBOOK),--discard)
 	for d in solutions/*/; do PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbgrader generate_assignment $$(basename $$d) --force --log-level=WARN || exit 1; done
 	rm -f gradebook.db
 
@@ -44,6 +55,8 @@ ARCHIVE    ?=
 JOBS       ?=
 FORCE      ?=
 EXCHANGE   ?=
+ROSTER     ?=
+CANVAS     ?=
 INSTRUCTOR := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m instructor
 
 ## make release [ASSIGNMENT=ch02] [EXCHANGE=1]: solutions/ -> exercises/ and the gradebook (nbgrader generate_assignment) [-> the exchange]
@@ -64,9 +77,14 @@ autograde: $(STAMP)
 feedback: $(STAMP)
 	$(INSTRUCTOR) feedback $(ASSIGNMENT) $(if $(EXCHANGE),--exchange)
 
-## make export-grades: the gradebook -> grades.csv, one row per student and assignment (nbgrader export)
+## make roster ROSTER=students.csv: the class list (id,first_name,last_name,email,lms_user_id) -> the gradebook (nbgrader db student import)
+roster: $(STAMP)
+	@test -n "$(ROSTER)" || { echo "usage: make roster ROSTER=students.csv"; exit 2; }
+	$(INSTRUCTOR) roster $(ROSTER)
+
+## make export-grades [CANVAS=canvas.csv]: the gradebook -> grades.csv, one row per rostered student and assignment, with a note (nbgrader export) [and a Canvas gradebook CSV]
 export-grades: $(STAMP)
-	$(INSTRUCTOR) export --to grades.csv
+	$(INSTRUCTOR) export --to grades.csv $(if $(CANVAS),--canvas $(CANVAS))
 
 ## make demo [JOBS=2]: a generated class through the whole loop in ./demo-class/, then where to look
 demo: $(STAMP)

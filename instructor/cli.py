@@ -392,15 +392,29 @@ def feedback(course: Course, assignment: str | None, exchange: bool = False) -> 
 
 # ---- export ------------------------------------------------------------------------------
 
-def export(course: Course, to: Path) -> int:
-    """``nbgrader export``: one CSV row per student and assignment."""
+def export(course: Course, to: Path, canvas: Path | None = None) -> int:
+    """``nbgrader export`` with the course's exporter (:mod:`instructor.exporters`): one CSV
+    row per rostered student and assignment, sorted, with a note where a score is 0 or not
+    final; with ``canvas``, also a Canvas gradebook import file."""
+    from .exporters import CANVAS_CSV, GRADES_CSV, collect_skipped
+
     to = Path(to).resolve()
-    say(f"export: the gradebook -> {relative(to)}", f"  nbgrader export --to {to}")
-    code, log = course.run_nbgrader("export", f"--to={to}", log_name="export",
-                                    on_line=_warnings())
+    say(f"export: the gradebook -> {relative(to)}",
+        f"  nbgrader export --exporter={GRADES_CSV} --to {to}")
+    code, log = course.run_nbgrader("export", f"--exporter={GRADES_CSV}", f"--to={to}",
+                                    log_name="export", on_line=_warnings(), plugins=True)
     if code != 0 or not to.is_file():
         say(f"nbgrader export failed: see {relative(log)}")
         return 1
+    if canvas is not None:
+        canvas = Path(canvas).resolve()
+        say(f"  nbgrader export --exporter={CANVAS_CSV} --to {canvas}")
+        code, log = course.run_nbgrader("export", f"--exporter={CANVAS_CSV}", f"--to={canvas}",
+                                        log_name="export-canvas", on_line=_warnings(),
+                                        plugins=True)
+        if code != 0 or not canvas.is_file():
+            say(f"nbgrader export (Canvas) failed: see {relative(log)}")
+            return 1
     with open(to, newline="") as fh:
         records = list(csv.DictReader(fh))
     st = {s.assignment: s for s in status(course)}
@@ -412,16 +426,61 @@ def export(course: Course, to: Path) -> int:
         rows.append([a, len(rs), s.submitted if s else 0,
                      s.counts[GRADED] if s else 0, s.counts[MANUAL] if s else 0,
                      s.counts["not graded yet"] if s else 0,
+                     sum(r["note"].startswith("nothing") for r in rs),
                      round(sum(scores) / len(scores), 1) if scores else None,
                      float(rs[0]["max_score"]) if rs else None])
     say(f"  {len(records)} row(s): {len({r['student_id'] for r in records})} student(s) x "
-        f"{len({r['assignment'] for r in records})} assignment(s) (no submission scores 0)",
+        f"{len({r['assignment'] for r in records})} assignment(s) (no submission scores 0; "
+        f"the note column says why)",
         "", "export summary:",
         table(["assignment", "rows", "submitted", GRADED, MANUAL, "failed / not graded",
-               "mean score", "max"], rows))
+               "nothing handed in", "mean score", "max"], rows))
+    for a in sorted({r["assignment"] for r in records}):
+        skipped = collect_skipped(course.root, course.config, course.coursedir, a)
+        if skipped:
+            say(f"  warning: collect skipped {len(skipped)} file(s) of the last {a} export "
+                f"(their names fit no layout), so nobody's grade comes from them:",
+                *(f"    {f}" for f in skipped[:10]),
+                *(["    ..."] if len(skipped) > 10 else []),
+                f"  rename them in the export, `make collect ASSIGNMENT={a} ARCHIVE=...` "
+                f"and `make autograde ASSIGNMENT={a}` again")
     if any(r[4] for r in rows):
         say(f"  the scores of submissions that need manual grading count those cells as 0: "
             f"{FORMGRADER_HINT}, then export again")
+    return 0
+
+
+def roster(course: Course, path: Path) -> int:
+    """``nbgrader db student import``: the class list into the gradebook's students, so that
+    every student gets a row in ``grades.csv`` (0 and a note when nothing was handed in)."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise CourseError(f"no roster file {path}")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        header = [h.strip() for h in reader.fieldnames or []]
+        ids = [(r.get("id") or "").strip() for r in reader]
+    if "id" not in header:
+        raise CourseError(f"{relative(path)} has no 'id' column: the header must be "
+                          "id,first_name,last_name,email,lms_user_id (all but id optional)")
+    if not all(ids):
+        raise CourseError(f"{relative(path)}: a row without an id (row "
+                          f"{ids.index('') + 2})")
+    say(f"roster: {len(ids)} student(s) from {relative(path)} -> the gradebook",
+        f"  nbgrader db student import {path}")
+    code, log = course.run_nbgrader("db", "student", "import", str(path),
+                                    log_name="roster", on_line=_warnings())
+    if code != 0:
+        say(f"nbgrader db student import failed: see {relative(log)}")
+        return 1
+    with course.gradebook() as gb:
+        known = {s.id for s in gb.students}
+    missing = sorted(set(ids) - known)
+    if missing:
+        say(f"  not imported: {', '.join(missing)}: see {relative(log)}")
+        return 1
+    say(f"  the gradebook now has {len(known)} student(s); `make export-grades` gives each a "
+        "row for every assignment")
     return 0
 
 
@@ -558,6 +617,14 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", parents=[common], help="grades to CSV (nbgrader export)")
     e.add_argument("--to", type=Path, default=Path("grades.csv"), metavar="FILE",
                    help="the CSV file (default: grades.csv)")
+    e.add_argument("--canvas", type=Path, default=None, metavar="FILE",
+                   help="also write a Canvas gradebook import CSV (ID: the roster's lms_user_id)")
+
+    ro = sub.add_parser("roster", parents=[common],
+                        help="import the class list into the gradebook (nbgrader db student "
+                             "import)")
+    ro.add_argument("file", type=Path, metavar="FILE",
+                    help="CSV with the header id,first_name,last_name,email,lms_user_id")
 
     sub.add_parser("status", parents=[common], help="where every assignment stands")
 
@@ -614,7 +681,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "feedback":
             return feedback(course, args.assignment, args.exchange)
         if args.command == "export":
-            return export(course, args.to)
+            return export(course, args.to, args.canvas)
+        if args.command == "roster":
+            return roster(course, args.file)
         if args.command == "status":
             return show_status(course)
         if args.command == "demo":
