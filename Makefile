@@ -12,14 +12,14 @@ STAMP  := $(VENV)/.installed
 # A venv belongs to one folder: its scripts start with `#!<that folder>/.venv/bin/python`.
 # A course folder copied for a new term carries the old term's .venv (and its stamp);
 # then the venv is rebuilt here instead of running the old folder's code.
-VENV_SHEBANG := $(shell head -n 1 $(BIN)/pip 2>/dev/null)
+VENV_SHEBANG := $(shell sed -n '1s/^#!//p' $(BIN)/pip 2>/dev/null)
 VENV_MOVED   := $(if $(VENV_SHEBANG),$(if $(findstring $(abspath $(BIN))/python,$(VENV_SHEBANG)),,venv-moved))
 
 .PHONY: venv-moved
 venv-moved: ;
 
 $(STAMP): requirements.lock pyproject.toml $(VENV_MOVED)
-	@if [ -n "$(VENV_MOVED)" ]; then echo "$(VENV) belongs to another folder ($(patsubst \#!%,%,$(VENV_SHEBANG))): rebuilding it"; rm -rf $(VENV); fi
+	@if [ -n "$(VENV_MOVED)" ]; then echo "$(VENV) belongs to another folder ($(VENV_SHEBANG)): rebuilding it"; rm -rf $(VENV); fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .

@@ -122,3 +122,91 @@ def test_collect_of_nothing_says_so_once(term, tmp_path):
                      "<student>/ch02.ipynb") == 1, out
     assert "(?P<" not in out and "Regular expression" not in out, out
     assert "rename it 'alice_ch02.ipynb'" in out
+
+
+@slow
+def test_roster_gives_every_student_a_row_with_a_reason(term, tmp_path):
+    import nbformat
+
+    course = shutil.copytree(term[0], tmp_path / "course")
+    roster = tmp_path / "students.csv"
+    roster.write_text("id,first_name,last_name,email,lms_user_id\n"
+                      "alice,Alice,Smith,alice@uni.edu,1001\n"
+                      "bob,Bob,Jones,,1002\n"
+                      "carol,Carol,Lee,,1003\n")
+    run = instructor(course, "roster", str(roster))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "3 student(s)" in run.stdout
+    # carol's file has a name collect cannot read; alice's is collected again
+    export = tmp_path / "export"
+    export.mkdir()
+    nbformat.write(term[2], str(export / "carol_ch02 (1).ipynb"))
+    shutil.copy(course / "submitted" / "alice" / A / f"{A}.ipynb", export / "alice_ch02.ipynb")
+    assert instructor(course, "collect", A, str(export)).returncode == 0
+    out, canvas = tmp_path / "grades.csv", tmp_path / "canvas.csv"
+    run = instructor(course, "export", "--to", str(out), "--canvas", str(canvas))
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = list(csv.DictReader(out.open(newline="")))
+    assert [r["student_id"] for r in rows] == ["alice", "bob", "carol"]  # sorted, all three
+    notes = {r["student_id"]: r["note"] for r in rows}
+    assert notes["bob"] == "nothing handed in"
+    assert notes["carol"].startswith("skipped at collect: carol_ch02 (1).ipynb")
+    assert float(rows[0]["score"]) > 0 and float(rows[1]["score"]) == 0
+    assert "warning: collect skipped 1 file(s) of the last ch02 export" in run.stdout
+    assert "carol_ch02 (1).ipynb" in run.stdout
+    # the Canvas import file: a Points Possible row, the LMS user id as ID
+    c = list(csv.reader(canvas.open(newline="")))
+    assert c[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", A]
+    assert c[1][0] == "Points Possible" and float(c[1][5]) == 28
+    assert c[2][:3] == ["Smith, Alice", "1001", "alice"] and float(c[2][5]) == float(rows[0]["score"])
+    assert c[3][:3] == ["Jones, Bob", "1002", "bob"] and float(c[3][5]) == 0
+
+
+def _make(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """make in ``folder`` with this checkout's venv (its stamp taken as up to date)."""
+    venv = ROOT / ".venv"
+    return subprocess.run(["make", "-C", str(folder), f"VENV={venv}", "-o", f"{venv}/.installed",
+                           *args], capture_output=True, text=True, timeout=600)
+
+
+@slow
+def test_make_exercises_keeps_a_gradebook_with_work(term, tmp_path):
+    course = shutil.copytree(term[0], tmp_path / "course")
+    shutil.copy(ROOT / "Makefile", course / "Makefile")
+    shutil.copytree(ROOT / "instructor", course / "instructor",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    before = (course / "gradebook.db").read_bytes()
+    run = _make(course, "exercises")
+    assert run.returncode != 0, run.stdout + run.stderr
+    assert "holds 1 submission(s)" in run.stderr
+    assert "DISCARD_GRADEBOOK=1" in run.stderr and "make release" in run.stderr
+    assert (course / "gradebook.db").read_bytes() == before
+    run = _make(course, "exercises", "DISCARD_GRADEBOOK=1")
+    assert run.returncode == 0, run.stdout + run.stderr
+    backups = list(course.glob("gradebook-backup-*.db"))
+    assert len(backups) == 1 and "backed up to" in run.stdout
+    assert not (course / "gradebook.db").exists()
+    import sqlite3
+
+    with sqlite3.connect(backups[0]) as con:
+        assert con.execute("SELECT COUNT(*) FROM submitted_assignment").fetchone()[0] == 1
+
+
+def test_a_venv_copied_from_another_folder_is_rebuilt(tmp_path):
+    folder = tmp_path / "new-term"
+    folder.mkdir()
+    for f in ("Makefile", "requirements.lock", "pyproject.toml"):
+        shutil.copy(ROOT / f, folder / f)
+    bin_ = folder / ".venv" / "bin"
+    bin_.mkdir(parents=True)
+    (bin_ / "pip").write_text("#!/srv/old-term/.venv/bin/python\n")
+    (folder / ".venv" / ".installed").touch()
+    run = subprocess.run(["make", "-n", "-C", str(folder), ".venv/.installed"],
+                         capture_output=True, text=True)
+    assert "belongs to another folder (/srv/old-term/.venv/bin/python): rebuilding it" \
+        in run.stdout, run.stdout + run.stderr
+    assert "rm -rf .venv" in run.stdout
+    (bin_ / "pip").write_text(f"#!{bin_}/python\n")  # its own: nothing to do
+    run = subprocess.run(["make", "-n", "-C", str(folder), ".venv/.installed"],
+                         capture_output=True, text=True)
+    assert "rebuilding" not in run.stdout and "is up to date" in run.stdout, run.stdout
