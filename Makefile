@@ -56,6 +56,7 @@ JOBS       ?=
 FORCE      ?=
 EXCHANGE   ?=
 ROSTER     ?=
+LMS        ?=
 CANVAS     ?=
 INSTRUCTOR := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m instructor
 
@@ -63,11 +64,11 @@ INSTRUCTOR := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m instructor
 release: $(STAMP)
 	$(INSTRUCTOR) release $(ASSIGNMENT) $(if $(EXCHANGE),--exchange)
 
-## make collect ASSIGNMENT=ch02 ARCHIVE=export.zip: LMS export (<student>_ch02.ipynb or <student>/ch02.ipynb) -> submitted/
+## make collect ASSIGNMENT=ch02 ARCHIVE=export.zip [LMS=canvas|moodle]: LMS export (<student>_ch02.ipynb or <student>/ch02.ipynb) -> submitted/
 ## make collect ASSIGNMENT=ch02 EXCHANGE=1: the exchange's inbound/ -> submitted/ (nbgrader collect --update)
 collect: $(STAMP)
 	@test -n "$(ASSIGNMENT)" -a -n "$(ARCHIVE)$(EXCHANGE)" || { echo "usage: make collect ASSIGNMENT=ch02 ARCHIVE=path/to/export.zip  (or EXCHANGE=1)"; exit 2; }
-	$(INSTRUCTOR) collect $(ASSIGNMENT) $(ARCHIVE) $(if $(EXCHANGE),--exchange)
+	$(INSTRUCTOR) collect $(ASSIGNMENT) $(ARCHIVE) $(if $(EXCHANGE),--exchange) $(if $(LMS),--lms $(LMS))
 
 ## make autograde [ASSIGNMENT=ch02] [STUDENT=alice] [JOBS=4] [FORCE=1]: nbgrader autograde, in parallel
 autograde: $(STAMP)

@@ -116,9 +116,11 @@ def _points(course: Course, assignment: str) -> tuple[int, float, float]:
 _ROUTINE_COLLECT_WARNINGS = ("Directory not found. Creating", "Clearing existing files",
                              "Skipped", "files collected")
 
-def collect(course: Course, assignment: str, archive: Path) -> int:
-    """Stage an LMS export and run ``nbgrader zip_collect`` with the course's collector."""
-    from .collect import COLLECTOR, classify, fix_for, layouts, released_notebooks, stage
+def collect(course: Course, assignment: str, archive: Path, lms: str = "plain") -> int:
+    """Stage an LMS export and run ``nbgrader zip_collect`` with the course's collector
+    (the plain layouts of :mod:`instructor.collect`, or a preset of :mod:`instructor.lms`)."""
+    from .collect import COLLECTOR, fix_for, layouts, released_notebooks, stage
+    from .lms import PRESETS
 
     course.require_assignment(assignment)
     notebooks = released_notebooks(course, assignment)
@@ -126,16 +128,21 @@ def collect(course: Course, assignment: str, archive: Path) -> int:
         raise CourseError(f"{assignment} has not been released (no notebooks in "
                           f"{course.coursedir.release_directory}/{assignment}/): "
                           f"run `make release ASSIGNMENT={assignment}` first")
+    if lms != "plain" and lms not in PRESETS:
+        raise CourseError(f"unknown LMS preset {lms!r}: plain, {', '.join(PRESETS)}")
+    collector = PRESETS.get(lms, COLLECTOR)
     zc = course.config.get("ZipCollectApp", {})
     downloaded = course.root / zc.get("downloaded_directory", "downloaded") / assignment
     archive_dir = downloaded / zc.get("archive_directory", "archive")
     extracted_dir = downloaded / zc.get("extracted_directory", "extracted")
     stage(archive, archive_dir)
     say(f"collect: {archive} -> {relative(archive_dir)}/ -> {course.submitted}/<student>/{assignment}/",
-        f"  nbgrader zip_collect {assignment} --force --collector={COLLECTOR}")
+        f"  nbgrader zip_collect {assignment} --force --collector={collector}")
 
     submitted_root = (course.root / course.submitted).resolve()
     state = {"src": "", "n": 0}
+    collected: dict[str, list[str]] = {}
+    skipped: list[str] = []
 
     def on_line(level: str, message: str) -> None:
         message = message.strip()
@@ -149,27 +156,33 @@ def collect(course: Course, assignment: str, archive: Path) -> int:
                 return  # the archive -> extracted step
             state["n"] += 1
             src = os.path.relpath(state["src"], extracted_dir)
+            collected.setdefault(student, []).append(src)
             say(f"  [{state['n']:>3}] {student:<20} <- {src}")
+        elif message.startswith("Skipped, the name fits no"):
+            skipped.append(message.split(": ", 1)[1])
         elif level in ("ERROR", "CRITICAL") or (
                 level == "WARNING" and not any(w in message for w in _ROUTINE_COLLECT_WARNINGS)):
             say(f"    nbgrader {level.lower()}: {message}")
 
     code, log = course.run_nbgrader("zip_collect", assignment, "--force",
-                                    f"--collector={COLLECTOR}", log_name=f"collect-{assignment}",
+                                    f"--collector={collector}", log_name=f"collect-{assignment}",
                                     on_line=on_line, plugins=True)
-    students, skipped = classify(extracted_dir, notebooks) if extracted_dir.is_dir() else ({}, [])
-    in_submitted = [s for s in students
+    skipped.sort()
+    # what the export warns about later (instructor.exporters.collect_skipped)
+    downloaded.mkdir(parents=True, exist_ok=True)
+    (downloaded / "skipped.txt").write_text("".join(f + "\n" for f in skipped))
+    in_submitted = [s for s in collected
                     if course.notebook_files(course.submitted, s, assignment)]
     say("", "collect summary:",
         table(["assignment", "files in export", "students collected", "files skipped",
                "students in submitted/"],
-              [[assignment, sum(map(len, students.values())) + len(skipped), len(in_submitted),
+              [[assignment, sum(map(len, collected.values())) + len(skipped), len(in_submitted),
                 len(skipped), len(course.students_in(course.submitted, assignment))]]))
     if skipped:
-        say(f"  skipped (names must be {layouts(notebooks)}; "
+        say(f"  skipped (names must be {layouts(notebooks) if lms == 'plain' else lms + ' export names'}; "
             "see `python -m instructor collect --help`):")
         for f in skipped:
-            fix = fix_for(f, notebooks)
+            fix = fix_for(f, notebooks) if lms == "plain" else None
             say(f"    {f}" + (f"  -> rename it {fix!r} in the export and collect again"
                              if fix else ""))
     if code != 0:
@@ -177,7 +190,9 @@ def collect(course: Course, assignment: str, archive: Path) -> int:
         return 1
     if not in_submitted:
         say("", f"nothing collected; names must be {layouts(notebooks)} "
-                f"(<student> is the student id)")
+                f"(<student> is the student id)" if lms == "plain" else
+                f"nothing collected; names must be {lms} export names (see "
+                f"`python -m instructor collect --help`)")
         return 1
     regrade = sorted(set(in_submitted) & set(course.students_in(course.autograded, assignment)))
     if regrade:
@@ -450,6 +465,25 @@ def export(course: Course, to: Path, canvas: Path | None = None) -> int:
     return 0
 
 
+def extend(course: Course, assignment: str, student: str, hours: float) -> int:
+    """A per-student extension of the due date: nbgrader's ``SubmittedAssignment.extension``,
+    which ``autograde`` adds to the due date before it computes how late a submission is."""
+    from datetime import timedelta
+
+    course.require_assignment(assignment, released=True)
+    with course.gradebook() as gb:
+        a = gb.find_assignment(assignment)
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(assignment, student,
+                                       extension=timedelta(hours=hours) if hours else None)
+        due = a.duedate
+    say(f"extend: {assignment}/{student} may hand in {hours:g} h after the due date "
+        f"({due or 'no due date set: nbgrader db assignment add ' + assignment + ' --duedate=...'})",
+        f"  grade it again to apply it: make autograde ASSIGNMENT={assignment} STUDENT={student} "
+        f"FORCE=1")
+    return 0
+
+
 def roster(course: Course, path: Path) -> int:
     """``nbgrader db student import``: the class list into the gradebook's students, so that
     every student gets a row in ``grades.csv`` (0 and a note when nothing was handed in)."""
@@ -588,6 +622,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("assignment", metavar="ASSIGNMENT")
     c.add_argument("archive", type=Path, nargs="?", metavar="ARCHIVE",
                    help="the LMS export: a folder or a .zip")
+    c.add_argument("--lms", choices=["plain", "canvas", "moodle"], default="plain",
+                   help="the export's file names: plain (the layouts above, default), canvas "
+                        "(smithjohn_123456_7891011_ch02.ipynb, -1 resubmissions, _LATE_) or "
+                        "moodle (Carol Smith_1234_assignsubmission_file_ch02.ipynb); students "
+                        "are mapped through the roster's lms_user_id or name")
     c.add_argument("--exchange", action="store_true",
                    help="collect from nbgrader's exchange instead of an LMS export (nbgrader "
                         "collect --update: each student's newest submission)")
@@ -619,6 +658,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the CSV file (default: grades.csv)")
     e.add_argument("--canvas", type=Path, default=None, metavar="FILE",
                    help="also write a Canvas gradebook import CSV (ID: the roster's lms_user_id)")
+
+    x = sub.add_parser("extend", parents=[common],
+                       help="give one student more time for one assignment (an nbgrader "
+                            "extension)")
+    x.add_argument("assignment", metavar="ASSIGNMENT")
+    x.add_argument("student", metavar="STUDENT")
+    x.add_argument("--hours", type=float, required=True, metavar="H",
+                   help="hours after the due date (0 removes the extension)")
 
     ro = sub.add_parser("roster", parents=[common],
                         help="import the class list into the gradebook (nbgrader db student "
@@ -672,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.archive is None:
                 raise CourseError("collect needs the LMS export (ARCHIVE: a folder or a .zip), "
                                   "or --exchange")
-            return collect(course, args.assignment, args.archive.resolve())
+            return collect(course, args.assignment, args.archive.resolve(), args.lms)
         if args.command == "autograde":
             if args.jobs is not None and args.jobs < 1:
                 raise CourseError("--jobs must be at least 1")
@@ -682,6 +729,8 @@ def main(argv: list[str] | None = None) -> int:
             return feedback(course, args.assignment, args.exchange)
         if args.command == "export":
             return export(course, args.to, args.canvas)
+        if args.command == "extend":
+            return extend(course, args.assignment, args.student, args.hours)
         if args.command == "roster":
             return roster(course, args.file)
         if args.command == "status":

@@ -78,6 +78,13 @@ class LmsCollector(FileNameCollectorPlugin):
         info = super().collect(rel)
         if info is None:
             self.log.warning("Skipped, the name fits no LMS layout: %s", rel)
+            return None
+        # the submission time, where the export has it: a timestamp.txt beside the notebook
+        # (what `nbgrader submit` writes), as nbgrader's own collect reads it
+        stamp = os.path.join(os.path.dirname(submitted_file), "timestamp.txt")
+        if os.path.dirname(rel) and os.path.isfile(stamp):
+            with open(stamp, encoding="utf-8") as fh:
+                info["timestamp"] = fh.read().strip()
         return info
 
 

@@ -32,22 +32,14 @@ COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "fir
 
 
 def collect_skipped(root: Path, config, coursedir, assignment: str) -> list[str]:
-    """Files of the last LMS export of ``assignment`` that ``collect`` skipped (their names
-    fit no layout), read again from nbgrader's ``downloaded/<a>/extracted/`` folder."""
-    from .collect import classify, released_notebooks
-
+    """Files of the last LMS export of ``assignment`` that ``collect`` skipped, as it
+    recorded them in nbgrader's ``downloaded/<a>/skipped.txt``."""
     zc = config.get("ZipCollectApp", {}) if config is not None else {}
-    extracted = (Path(root) / zc.get("downloaded_directory", "downloaded") / assignment
-                 / zc.get("extracted_directory", "extracted"))
-    if not extracted.is_dir():
+    listed = Path(root) / zc.get("downloaded_directory", "downloaded") / assignment / "skipped.txt"
+    try:
+        return [ln for ln in listed.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    except OSError:
         return []
-
-    class _C:  # what released_notebooks needs of a course
-        pass
-
-    c = _C()
-    c.coursedir = coursedir
-    return classify(extracted, released_notebooks(c, assignment))[1]
 
 
 def _mentions(path: str, student: str) -> bool:

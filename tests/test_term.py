@@ -10,6 +10,7 @@ collect that matches nothing says so once and exits non-zero.
 from __future__ import annotations
 
 import csv
+import os
 import re
 import shutil
 import subprocess
@@ -210,3 +211,65 @@ def test_a_venv_copied_from_another_folder_is_rebuilt(tmp_path):
     run = subprocess.run(["make", "-n", "-C", str(folder), ".venv/.installed"],
                          capture_output=True, text=True)
     assert "rebuilding" not in run.stdout and "is up to date" in run.stdout, run.stdout
+
+
+@slow
+def test_lms_presets_map_students_and_keep_the_newest(term, tmp_path):
+    import nbformat
+
+    course = shutil.copytree(term[0], tmp_path / "course")
+    release, sol, parts = term[2], term[3], term[4]
+    (tmp_path / "roster.csv").write_text("id,first_name,last_name,lms_user_id\n"
+                                         "jsmith,John,Smith,123456\ncsmith,Carol,Smith,\n")
+    assert instructor(course, "roster", str(tmp_path / "roster.csv")).returncode == 0
+    newest = make_submission(release, {parts[0]: sol[parts[0]]})
+    canvas = tmp_path / "canvas"
+    canvas.mkdir()
+    nbformat.write(release, str(canvas / "smithjohn_123456_7891011_ch02.ipynb"))
+    nbformat.write(newest, str(canvas / "smithjohn_123456_7891012_ch02-1.ipynb"))
+    nbformat.write(release, str(canvas / "doejane_LATE_555_999_ch02.ipynb"))  # not rostered
+    nbformat.write(release, str(canvas / "doejane_555_999_notes.ipynb"))       # not ch02
+    run = instructor(course, "collect", A, str(canvas), "--lms", "canvas")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert {"jsmith", "doejane"} <= set(p.name for p in (course / "submitted").iterdir())
+    got = read_notebook(course / "submitted" / "jsmith" / A / f"{A}.ipynb")
+    assert got.cells == newest.cells  # the -1 resubmission, not the first one
+    assert "smithjohn_123456_7891011_ch02.ipynb" in run.stdout  # listed as skipped
+    assert "doejane_555_999_notes.ipynb" in run.stdout
+
+    moodle = tmp_path / "moodle"
+    (moodle / "Carol Smith_1234_assignsubmission_file_").mkdir(parents=True)
+    nbformat.write(release, str(moodle / "Carol Smith_1234_assignsubmission_file_" / "ch02.ipynb"))
+    nbformat.write(release, str(moodle / "Ann Lee_77_assignsubmission_file_ch02.ipynb"))
+    run = instructor(course, "collect", A, str(moodle), "--lms", "moodle")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (course / "submitted" / "csmith" / A / f"{A}.ipynb").is_file()  # by roster name
+    assert (course / "submitted" / "moodle-77" / A / f"{A}.ipynb").is_file()
+
+
+@slow
+def test_late_and_extended_students(term, tmp_path):
+    course = make_course_copy(tmp_path / "late", [A])
+    with open(course / "nbgrader_config.py", "a") as fh:
+        fh.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
+    assert instructor(course, "release", A).returncode == 0
+    subprocess.run([sys.executable, "-m", "nbgrader", "db", "assignment", "add", A,
+                    "--duedate=2026-11-01 17:00:00 UTC"], cwd=course, check=True,
+                   capture_output=True, env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
+    release, sol, parts = term[2], term[3], term[4]
+    full = make_submission(release, {p: sol[p] for p in parts})
+    for student in ("late", "extended", "ontime"):
+        write_submission(course, A, student, full)
+        stamp = "2026-11-01 16:00:00 UTC" if student == "ontime" else "2026-11-02 09:00:00 UTC"
+        (course / "submitted" / student / A / "timestamp.txt").write_text(stamp)
+    run = instructor(course, "extend", A, "extended", "--hours", "24")
+    assert run.returncode == 0, run.stdout + run.stderr
+    run = instructor(course, "autograde", A, "--jobs", "1")
+    assert run.returncode == 0, run.stdout + run.stderr
+    out = tmp_path / "grades.csv"
+    assert instructor(course, "export", "--to", str(out)).returncode == 0
+    rows = {r["student_id"]: r for r in csv.DictReader(out.open(newline=""))}
+    assert float(rows["ontime"]["score"]) == 26 and float(rows["ontime"]["late_submission_penalty"]) == 0
+    assert float(rows["extended"]["score"]) == 26  # within its extension
+    assert float(rows["late"]["raw_score"]) == 26 and float(rows["late"]["score"]) == 0
+    assert rows["late"]["note"].startswith("needs manual grading") or "late" in rows["late"]["note"]
