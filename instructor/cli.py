@@ -581,7 +581,7 @@ def demo(source: Course, dest: Path, jobs: int | None) -> int:
             [relative(dest / course.autograded) + f"/<student>/{a}/",
              "the graded notebooks, with outputs"],
             [relative(export_dir) + "/ (and .zip)", "what the LMS gave: the input of collect"],
-            [relative(dest / "logs") + "/", f"nbgrader's logs (one per submission in autograde/{a}/)"],
+            [relative(dest / "logs") + "/", f"nbgrader's logs (autograde/{a}/<student>.log for each failed submission)"],
         ]),
         "", f"The written answers wait for a person: (cd {relative(dest)} && "
             f"{Path(sys.executable).parent / 'jupyter'} lab), then Nbgrader > Formgrader.")
