@@ -57,6 +57,7 @@ FORCE      ?=
 EXCHANGE   ?=
 ROSTER     ?=
 LMS        ?=
+CLUSTER    ?=
 CANVAS     ?=
 INSTRUCTOR := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m instructor
 
@@ -70,9 +71,9 @@ collect: $(STAMP)
 	@test -n "$(ASSIGNMENT)" -a -n "$(ARCHIVE)$(EXCHANGE)" || { echo "usage: make collect ASSIGNMENT=ch02 ARCHIVE=path/to/export.zip  (or EXCHANGE=1)"; exit 2; }
 	$(INSTRUCTOR) collect $(ASSIGNMENT) $(ARCHIVE) $(if $(EXCHANGE),--exchange) $(if $(LMS),--lms $(LMS))
 
-## make autograde [ASSIGNMENT=ch02] [STUDENT=alice] [JOBS=4] [FORCE=1]: nbgrader autograde, in parallel
+## make autograde [ASSIGNMENT=ch02] [STUDENT=alice] [JOBS=4] [FORCE=1] [CLUSTER=tcp://host:8786]: nbgrader autograde, in parallel [on a Dask cluster]
 autograde: $(STAMP)
-	$(INSTRUCTOR) autograde $(ASSIGNMENT) $(if $(STUDENT),--student $(STUDENT)) $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
+	$(INSTRUCTOR) autograde $(ASSIGNMENT) $(if $(STUDENT),--student $(STUDENT)) $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force) $(if $(CLUSTER),--cluster $(CLUSTER))
 
 ## make feedback [ASSIGNMENT=ch02] [EXCHANGE=1]: HTML feedback per student in feedback/ (nbgrader generate_feedback) [-> the exchange]
 feedback: $(STAMP)

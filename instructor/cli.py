@@ -207,7 +207,7 @@ def collect(course: Course, assignment: str, archive: Path, lms: str = "plain") 
 # ---- autograde ---------------------------------------------------------------------------
 
 def autograde(course: Course, assignment: str | None, student: str | None, jobs: int | None,
-              force: bool, timeout: float) -> int:
+              force: bool, timeout: float, cluster: str | None = None) -> int:
     """Autograde in parallel (see :mod:`instructor.parallel`) and summarize.
 
     A submission already graded is graded again when its files changed since
@@ -263,8 +263,15 @@ def autograde(course: Course, assignment: str | None, student: str | None, jobs:
             f"{score:<13} {o.seconds:5.1f} s{extra}")
 
     t0 = time.monotonic()
-    run = parallel.autograde(course, tasks, jobs=workers, force=force, timeout=timeout,
-                             regrade=regrade, on_outcome=progress)
+    if cluster:
+        from . import cluster as dask_cluster
+
+        say(f"  on the Dask cluster {cluster}: one task per submission, merged here at the end")
+        run = dask_cluster.autograde(course, tasks, address=cluster, force=force,
+                                     timeout=timeout, regrade=regrade, on_outcome=progress)
+    else:
+        run = parallel.autograde(course, tasks, jobs=workers, force=force, timeout=timeout,
+                                 regrade=regrade, on_outcome=progress)
     outcomes = run.outcomes
     for o in outcomes:
         if o.outcome in (GRADED, MANUAL):  # what was graded is what is submitted now
@@ -642,6 +649,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"parallel workers (default: the number of CPUs, here {cpus()})")
     a.add_argument("--force", action="store_true",
                    help="grade again submissions that are already autograded and unchanged")
+    a.add_argument("--cluster", metavar="ADDRESS", default=None,
+                   help="grade on a Dask distributed cluster: a scheduler address "
+                        "(tcp://host:8786) or local:N (N local worker processes); the "
+                        "machines share the course folder")
     a.add_argument("--timeout", type=float, default=1200, metavar="SECONDS",
                    help="give up on one submission after this long (default: 1200); "
                         "nbgrader's per-cell timeout acts first")
@@ -724,7 +735,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.jobs is not None and args.jobs < 1:
                 raise CourseError("--jobs must be at least 1")
             return autograde(course, args.assignment, args.student, args.jobs, args.force,
-                             args.timeout)
+                             args.timeout, args.cluster)
         if args.command == "feedback":
             return feedback(course, args.assignment, args.exchange)
         if args.command == "export":

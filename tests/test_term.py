@@ -273,3 +273,30 @@ def test_late_and_extended_students(term, tmp_path):
     assert float(rows["extended"]["score"]) == 26  # within its extension
     assert float(rows["late"]["raw_score"]) == 26 and float(rows["late"]["score"]) == 0
     assert rows["late"]["note"].startswith("needs manual grading") or "late" in rows["late"]["note"]
+
+
+@slow
+def test_dask_cluster_gives_the_serial_gradebook(term, tmp_path):
+    """CLUSTER=local:2: a real Dask cluster of two worker processes grades the class as
+    tasks; the merged gradebook equals the one of a serial run."""
+    from instructor.gradebook import snapshot
+
+    release, sol, parts = term[2], term[3], term[4]
+    base = make_course_copy(tmp_path / "base", [A])
+    assert instructor(base, "release", A).returncode == 0
+    for student, nb in {"full": {p: sol[p] for p in parts}, "half": {p: sol[p] for p in parts[:3]},
+                        "stub": {}}.items():
+        write_submission(base, A, student, make_submission(release, nb))
+    serial = shutil.copytree(base, tmp_path / "serial")
+    dask = shutil.copytree(base, tmp_path / "dask")
+    run = instructor(serial, "autograde", A, "--jobs", "1")
+    assert run.returncode == 0, run.stdout + run.stderr
+    run = instructor(dask, "autograde", A, "--cluster", "local:2")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "on the Dask cluster local:2" in run.stdout
+    assert re.search(r"^\s*ch02\s+3\s+3\s+0\s+0\s+0\s*$", run.stdout, re.M), run.stdout
+    got = snapshot(f"sqlite:///{dask / 'gradebook.db'}")
+    want = snapshot(f"sqlite:///{serial / 'gradebook.db'}")
+    assert {k for k in got if k[0] == "grade"} == {k for k in want if k[0] == "grade"}
+    assert got == want
+    assert not (dask / "logs" / "cluster").exists()  # the task copies are cleaned up
