@@ -197,8 +197,8 @@ def collect(course: Course, assignment: str, archive: Path, lms: str = "plain") 
     regrade = sorted(set(in_submitted) & set(course.students_in(course.autograded, assignment)))
     if regrade:
         say(f"  {len(regrade)} of them were autograded before ({', '.join(regrade[:5])}"
-            f"{', ...' if len(regrade) > 5 else ''}): nbgrader keeps the old grades unless "
-            f"you run `make autograde ASSIGNMENT={assignment} FORCE=1`")
+            f"{', ...' if len(regrade) > 5 else ''}): `make autograde ASSIGNMENT={assignment}` "
+            f"grades again those whose files changed, and says which")
     if assignment in course.gradebook_assignments():
         say("", "status:", status_table(status(course, [assignment])))
     return 0
@@ -370,7 +370,9 @@ def feedback(course: Course, assignment: str | None, exchange: bool = False) -> 
     names = [assignment] if assignment else course.gradebook_assignments()
     names = [a for a in names if course.students_in(course.autograded, a)]
     if not names:
-        raise CourseError("nothing autograded yet: run `make autograde` first")
+        raise CourseError(f"nothing autograded yet{' in ' + assignment if assignment else ''}: "
+                          f"run `make autograde{' ASSIGNMENT=' + assignment if assignment else ''}` "
+                          "first")
     autograded_root = re.escape(str((course.root / course.autograded)))
     rows, failed = [], 0
     for a in names:
