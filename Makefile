@@ -9,9 +9,19 @@ STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
 .PHONY: book test exercises bench lock clean distclean a11y
-.PHONY: release collect autograde feedback export-grades demo
+.PHONY: release collect autograde feedback export-grades demo roster
 
-$(STAMP): requirements.lock pyproject.toml $(wildcard course_jupyter/*.py course_jupyter/jupyter-config/*/*.json)
+# A venv belongs to one folder: its scripts start with `#!<that folder>/.venv/bin/python`.
+# A course folder copied for a new term carries the old term's .venv (and its stamp);
+# then the venv is rebuilt here instead of running the old folder's code.
+VENV_SHEBANG := $(shell sed -n '1s/^#!//p' $(BIN)/pip 2>/dev/null)
+VENV_MOVED   := $(if $(VENV_SHEBANG),$(if $(findstring $(abspath $(BIN))/python,$(VENV_SHEBANG)),,venv-moved))
+
+.PHONY: venv-moved
+venv-moved: ;
+
+$(STAMP): requirements.lock pyproject.toml $(wildcard course_jupyter/*.py course_jupyter/jupyter-config/*/*.json) $(VENV_MOVED)
+	@if [ -n "$(VENV_MOVED)" ]; then echo "$(VENV) belongs to another folder ($(VENV_SHEBANG)): rebuilding it"; rm -rf $(VENV); fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -31,8 +41,9 @@ book: $(STAMP)
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
-## make exercises: regenerate the student release exercises/ from solutions/
+## make exercises [DISCARD_GRADEBOOK=1]: regenerate the student release exercises/ from solutions/ (removes gradebook.db: refused if it holds submissions, unless DISCARD_GRADEBOOK=1, which keeps a dated backup)
 exercises: $(STAMP)
+	$(BIN)/python -m instructor.safety gradebook.db $(if $(DISCARD_GRADEBOOK),--discard)
 	for d in solutions/*/; do PATH="$(abspath $(BIN)):$$PATH" $(BIN)/nbgrader generate_assignment $$(basename $$d) --force --log-level=WARN || exit 1; done
 	rm -f gradebook.db
 
@@ -56,29 +67,38 @@ ARCHIVE    ?=
 JOBS       ?=
 FORCE      ?=
 EXCHANGE   ?=
+ROSTER     ?=
+LMS        ?=
+CLUSTER    ?=
+CANVAS     ?=
 INSTRUCTOR := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m instructor
 
 ## make release [ASSIGNMENT=ch02] [EXCHANGE=1]: solutions/ -> exercises/ and the gradebook (nbgrader generate_assignment) [-> the exchange]
 release: $(STAMP)
 	$(INSTRUCTOR) release $(ASSIGNMENT) $(if $(EXCHANGE),--exchange)
 
-## make collect ASSIGNMENT=ch02 ARCHIVE=export.zip: LMS export (<student>_ch02.ipynb or <student>/ch02.ipynb) -> submitted/
+## make collect ASSIGNMENT=ch02 ARCHIVE=export.zip [LMS=canvas|moodle]: LMS export (<student>_ch02.ipynb or <student>/ch02.ipynb) -> submitted/
 ## make collect ASSIGNMENT=ch02 EXCHANGE=1: the exchange's inbound/ -> submitted/ (nbgrader collect --update)
 collect: $(STAMP)
 	@test -n "$(ASSIGNMENT)" -a -n "$(ARCHIVE)$(EXCHANGE)" || { echo "usage: make collect ASSIGNMENT=ch02 ARCHIVE=path/to/export.zip  (or EXCHANGE=1)"; exit 2; }
-	$(INSTRUCTOR) collect $(ASSIGNMENT) $(ARCHIVE) $(if $(EXCHANGE),--exchange)
+	$(INSTRUCTOR) collect $(ASSIGNMENT) $(ARCHIVE) $(if $(EXCHANGE),--exchange) $(if $(LMS),--lms $(LMS))
 
-## make autograde [ASSIGNMENT=ch02] [STUDENT=alice] [JOBS=4] [FORCE=1]: nbgrader autograde, in parallel
+## make autograde [ASSIGNMENT=ch02] [STUDENT=alice] [JOBS=4] [FORCE=1] [CLUSTER=tcp://host:8786]: nbgrader autograde, in parallel [on a Dask cluster]
 autograde: $(STAMP)
-	$(INSTRUCTOR) autograde $(ASSIGNMENT) $(if $(STUDENT),--student $(STUDENT)) $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force)
+	$(INSTRUCTOR) autograde $(ASSIGNMENT) $(if $(STUDENT),--student $(STUDENT)) $(if $(JOBS),--jobs $(JOBS)) $(if $(FORCE),--force) $(if $(CLUSTER),--cluster $(CLUSTER))
 
 ## make feedback [ASSIGNMENT=ch02] [EXCHANGE=1]: HTML feedback per student in feedback/ (nbgrader generate_feedback) [-> the exchange]
 feedback: $(STAMP)
 	$(INSTRUCTOR) feedback $(ASSIGNMENT) $(if $(EXCHANGE),--exchange)
 
-## make export-grades: the gradebook -> grades.csv, one row per student and assignment (nbgrader export)
+## make roster ROSTER=students.csv: the class list (id,first_name,last_name,email,lms_user_id) -> the gradebook (nbgrader db student import)
+roster: $(STAMP)
+	@test -n "$(ROSTER)" || { echo "usage: make roster ROSTER=students.csv"; exit 2; }
+	$(INSTRUCTOR) roster $(ROSTER)
+
+## make export-grades [CANVAS=canvas.csv]: the gradebook -> grades.csv, one row per rostered student and assignment, with a note (nbgrader export) [and a Canvas gradebook CSV]
 export-grades: $(STAMP)
-	$(INSTRUCTOR) export --to grades.csv
+	$(INSTRUCTOR) export --to grades.csv $(if $(CANVAS),--canvas $(CANVAS))
 
 ## make demo [JOBS=2]: a generated class through the whole loop in ./demo-class/, then where to look
 demo: $(STAMP)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shlex
 import sys
 import time
 from collections import Counter
@@ -59,10 +60,8 @@ def release(course: Course, assignment: str | None, exchange: bool = False) -> i
     names = [assignment] if assignment else course.source_assignments()
     if not names:
         raise CourseError(f"no assignments in {course.source_dir}")
-    missing = [a for a in names if not (course.source_dir / a).is_dir()]
-    if missing:
-        raise CourseError(f"no master copy {course.source_dir / missing[0]} "
-                          f"(assignments: {', '.join(course.source_assignments())})")
+    for a in names:
+        course.require_assignment(a)
     say(f"release: {len(names)} assignment(s) from {relative(course.source_dir)}/ "
         f"-> {relative(course.root / course.coursedir.release_directory)}/ and the gradebook")
     rows, failed = [], 0
@@ -117,25 +116,33 @@ def _points(course: Course, assignment: str) -> tuple[int, float, float]:
 _ROUTINE_COLLECT_WARNINGS = ("Directory not found. Creating", "Clearing existing files",
                              "Skipped", "files collected")
 
-def collect(course: Course, assignment: str, archive: Path) -> int:
-    """Stage an LMS export and run ``nbgrader zip_collect`` with the course's collector."""
-    from .collect import COLLECTOR, classify, released_notebooks, stage
+def collect(course: Course, assignment: str, archive: Path, lms: str = "plain") -> int:
+    """Stage an LMS export and run ``nbgrader zip_collect`` with the course's collector
+    (the plain layouts of :mod:`instructor.collect`, or a preset of :mod:`instructor.lms`)."""
+    from .collect import COLLECTOR, fix_for, layouts, released_notebooks, stage
+    from .lms import PRESETS
 
+    course.require_assignment(assignment)
     notebooks = released_notebooks(course, assignment)
     if not notebooks:
         raise CourseError(f"{assignment} has not been released (no notebooks in "
                           f"{course.coursedir.release_directory}/{assignment}/): "
                           f"run `make release ASSIGNMENT={assignment}` first")
+    if lms != "plain" and lms not in PRESETS:
+        raise CourseError(f"unknown LMS preset {lms!r}: plain, {', '.join(PRESETS)}")
+    collector = PRESETS.get(lms, COLLECTOR)
     zc = course.config.get("ZipCollectApp", {})
     downloaded = course.root / zc.get("downloaded_directory", "downloaded") / assignment
     archive_dir = downloaded / zc.get("archive_directory", "archive")
     extracted_dir = downloaded / zc.get("extracted_directory", "extracted")
     stage(archive, archive_dir)
     say(f"collect: {archive} -> {relative(archive_dir)}/ -> {course.submitted}/<student>/{assignment}/",
-        f"  nbgrader zip_collect {assignment} --force --collector={COLLECTOR}")
+        f"  nbgrader zip_collect {assignment} --force --collector={collector}")
 
     submitted_root = (course.root / course.submitted).resolve()
     state = {"src": "", "n": 0}
+    collected: dict[str, list[str]] = {}
+    skipped: list[str] = []
 
     def on_line(level: str, message: str) -> None:
         message = message.strip()
@@ -149,33 +156,49 @@ def collect(course: Course, assignment: str, archive: Path) -> int:
                 return  # the archive -> extracted step
             state["n"] += 1
             src = os.path.relpath(state["src"], extracted_dir)
+            collected.setdefault(student, []).append(src)
             say(f"  [{state['n']:>3}] {student:<20} <- {src}")
+        elif message.startswith("Skipped, the name fits no"):
+            skipped.append(message.split(": ", 1)[1])
         elif level in ("ERROR", "CRITICAL") or (
                 level == "WARNING" and not any(w in message for w in _ROUTINE_COLLECT_WARNINGS)):
             say(f"    nbgrader {level.lower()}: {message}")
 
     code, log = course.run_nbgrader("zip_collect", assignment, "--force",
-                                    f"--collector={COLLECTOR}", log_name=f"collect-{assignment}",
+                                    f"--collector={collector}", log_name=f"collect-{assignment}",
                                     on_line=on_line, plugins=True)
-    students, skipped = classify(extracted_dir, notebooks) if extracted_dir.is_dir() else ({}, [])
-    in_submitted = [s for s in students
+    skipped.sort()
+    # what the export warns about later (instructor.exporters.collect_skipped)
+    downloaded.mkdir(parents=True, exist_ok=True)
+    (downloaded / "skipped.txt").write_text("".join(f + "\n" for f in skipped))
+    in_submitted = [s for s in collected
                     if course.notebook_files(course.submitted, s, assignment)]
     say("", "collect summary:",
         table(["assignment", "files in export", "students collected", "files skipped",
                "students in submitted/"],
-              [[assignment, sum(map(len, students.values())) + len(skipped), len(in_submitted),
+              [[assignment, sum(map(len, collected.values())) + len(skipped), len(in_submitted),
                 len(skipped), len(course.students_in(course.submitted, assignment))]]))
     if skipped:
-        say("  skipped (the name fits no layout; see `python -m instructor collect --help`):",
-            *(f"    {f}" for f in skipped))
+        say(f"  skipped (names must be {layouts(notebooks) if lms == 'plain' else lms + ' export names'}; "
+            "see `python -m instructor collect --help`):")
+        for f in skipped:
+            fix = fix_for(f, notebooks) if lms == "plain" else None
+            say(f"    {f}" + (f"  -> rename it {fix!r} in the export and collect again"
+                             if fix else ""))
     if code != 0:
         say(f"nbgrader zip_collect failed: see {relative(log)}")
+        return 1
+    if not in_submitted:
+        say("", f"nothing collected; names must be {layouts(notebooks)} "
+                f"(<student> is the student id)" if lms == "plain" else
+                f"nothing collected; names must be {lms} export names (see "
+                f"`python -m instructor collect --help`)")
         return 1
     regrade = sorted(set(in_submitted) & set(course.students_in(course.autograded, assignment)))
     if regrade:
         say(f"  {len(regrade)} of them were autograded before ({', '.join(regrade[:5])}"
-            f"{', ...' if len(regrade) > 5 else ''}): nbgrader keeps the old grades unless "
-            f"you run `make autograde ASSIGNMENT={assignment} FORCE=1`")
+            f"{', ...' if len(regrade) > 5 else ''}): `make autograde ASSIGNMENT={assignment}` "
+            f"grades again those whose files changed, and says which")
     if assignment in course.gradebook_assignments():
         say("", "status:", status_table(status(course, [assignment])))
     return 0
@@ -184,14 +207,19 @@ def collect(course: Course, assignment: str, archive: Path) -> int:
 # ---- autograde ---------------------------------------------------------------------------
 
 def autograde(course: Course, assignment: str | None, student: str | None, jobs: int | None,
-              force: bool, timeout: float) -> int:
-    """Autograde in parallel (see :mod:`instructor.parallel`) and summarize."""
-    from . import parallel
+              force: bool, timeout: float, cluster: str | None = None) -> int:
+    """Autograde in parallel (see :mod:`instructor.parallel`) and summarize.
 
+    A submission already graded is graded again when its files changed since
+    (:mod:`instructor.resubmit`), or with ``force``; the summary says which and why, and
+    which of them had been graded by hand (nbgrader asks a person to confirm those again).
+    """
+    from . import parallel
+    from .resubmit import decide, hand_graded, write_record
+
+    if assignment is not None:
+        course.require_assignment(assignment, released=True)
     released = course.gradebook_assignments()
-    if assignment is not None and assignment not in released:
-        raise CourseError(f"{assignment} is not in the gradebook: run `make release "
-                          f"ASSIGNMENT={assignment}` first")
     names = [assignment] if assignment else released
     tasks = []
     for a in names:
@@ -205,12 +233,20 @@ def autograde(course: Course, assignment: str | None, student: str | None, jobs:
             raise CourseError(f"nothing submitted in {where}")
         say(f"autograde: nothing submitted in {where}")
         return 0
+    misnamed = _misnamed(course, tasks)
+    decisions = {(a, s): decide(course, a, s) for a, s in tasks}
+    regrade = {t for t, d in decisions.items() if d.regrade}
+    again = {t for t in tasks if course.notebook_files(course.autograded, t[1], t[0])
+             and (force or t in regrade)}
+    before_by_hand = hand_graded(course, sorted(again))
     jobs = jobs or cpus()
     workers = min(jobs, len(tasks))
     mode = ("writing to the gradebook server" if course.db_path is None
             else "each with its own copy of the gradebook, merged at the end")
     say(f"autograde: {len(tasks)} submission(s) of {', '.join(sorted({a for a, _ in tasks}))}, "
         f"{workers} worker(s) ({mode}){', --force' if force else ''}")
+    if regrade and not force:
+        say(f"  {len(regrade)} resubmitted since graded (their files changed): graded again")
     width = len(str(len(tasks)))
     name_width = max(len(f"{a}/{s}") for a, s in tasks)
 
@@ -218,14 +254,29 @@ def autograde(course: Course, assignment: str | None, student: str | None, jobs:
         score = ("" if o.score is None or o.outcome == FAILED
                  else f"{o.score:5.1f} / {o.max_score:.1f}")
         extra = f"  {o.reason}" if o.outcome == FAILED else ""
+        if (o.assignment, o.student) in regrade and o.outcome != SKIPPED and not force:
+            extra += "  (resubmitted: regraded)"
+        if (o.assignment, o.student) in before_by_hand and o.outcome != SKIPPED:
+            extra += "  (hand-graded before, re-confirm)"
         name = f"{o.assignment}/{o.student}"
         say(f"  [{done:>{width}}/{total}] {name:<{name_width}}  {o.outcome:<21} "
             f"{score:<13} {o.seconds:5.1f} s{extra}")
 
     t0 = time.monotonic()
-    run = parallel.autograde(course, tasks, jobs=workers, force=force, timeout=timeout,
-                             on_outcome=progress)
+    if cluster:
+        from . import cluster as dask_cluster
+
+        say(f"  on the Dask cluster {cluster}: one task per submission, merged here at the end")
+        run = dask_cluster.autograde(course, tasks, address=cluster, force=force,
+                                     timeout=timeout, regrade=regrade, on_outcome=progress)
+    else:
+        run = parallel.autograde(course, tasks, jobs=workers, force=force, timeout=timeout,
+                                 regrade=regrade, on_outcome=progress)
     outcomes = run.outcomes
+    for o in outcomes:
+        if o.outcome in (GRADED, MANUAL):  # what was graded is what is submitted now
+            write_record(course, o.assignment, o.student, decisions[(o.assignment,
+                                                                     o.student)].digest)
     wall = time.monotonic() - t0
     per = Counter((o.assignment, o.outcome) for o in outcomes)
     rows = [[a, sum(per[(a, k)] for k in OUTCOMES), *(per[(a, k)] for k in OUTCOMES)]
@@ -238,20 +289,68 @@ def autograde(course: Course, assignment: str | None, student: str | None, jobs:
             f"{graded_now / wall:.2f} submissions/s):",
         table(["assignment", "submissions", *OUTCOMES], rows))
     if run.merged is not None:
-        say(f"  gradebook: {run.merged} submission(s) merged from the workers' copies into "
-            f"{relative(course.db_path)} in one transaction, read back and checked")
+        if graded_now:
+            say(f"  gradebook: {graded_now} graded submission(s) merged from the workers' "
+                f"copies into {relative(course.db_path)} in one transaction, read back and "
+                f"checked")
+        else:
+            say("  gradebook: unchanged (nothing was graded)")
     failed = [o for o in outcomes if o.outcome == FAILED]
     if failed:
         say("  failed (nbgrader could not grade these; the score stays empty):",
             *(f"    {o.assignment}/{o.student}: {o.reason}"
               + (f"  [log: {relative(Path(o.log_path))}]" if o.log_path else "")
               for o in failed))
-    if any(o.outcome == MANUAL for o in outcomes):
-        say(f"  needs manual grading: {FORMGRADER_HINT}")
-    if any(o.outcome == SKIPPED for o in outcomes):
-        say("  skipped: already autograded and unchanged since; add --force (make autograde "
-            "FORCE=1) to grade them again")
+    for (a, s), (found, expected) in sorted(misnamed.items()):
+        folder = course.path(course.submitted, s, a)
+        say(f"  {a}/{s}: handed in {found!r}, not {expected!r}; rename it and grade again: "
+            f"mv {shlex.quote(str(relative(folder / found)))} "
+            f"{shlex.quote(str(relative(folder / expected)))} && "
+            f"make autograde ASSIGNMENT={a} STUDENT={s}")
+    regraded = [o for o in outcomes if (o.assignment, o.student) in regrade
+                and o.outcome != SKIPPED]
+    if regraded and not force:
+        say("  regraded (resubmitted: the submitted files differ from the ones graded):",
+            *(f"    {o.assignment}/{o.student}: {decisions[(o.assignment, o.student)].reason}"
+              for o in regraded))
+    confirm = [o for o in outcomes if (o.assignment, o.student) in before_by_hand
+               and o.outcome != SKIPPED]
+    if confirm:
+        say("  hand-graded before, re-confirm: grading again put their hand-graded cells back "
+            "to \"needs manual grading\" (nbgrader keeps the score a person gave; open each in "
+            "the formgrader and confirm it):",
+            *(f"    {o.assignment}/{o.student}" for o in confirm))
+    waiting = status(course, sorted({a for a, _ in tasks}))
+    manual_total = sum(len(st.manual) for st in waiting)
+    if manual_total:
+        say(f"  {manual_total} submission(s) wait for manual grading "
+            f"({', '.join(f'{st.assignment}: {len(st.manual)}' for st in waiting if st.manual)}"
+            f"): {FORMGRADER_HINT}")
+    skipped = [o for o in outcomes if o.outcome == SKIPPED]
+    if skipped:
+        unrecorded = [o for o in skipped if decisions[(o.assignment, o.student)].reason]
+        say("  skipped: already autograded, and the submitted files are the ones graded; "
+            "add --force (make autograde FORCE=1) to grade them again")
+        if unrecorded:
+            say(f"  ({len(unrecorded)} of them were graded before this course recorded what it "
+                "graded: nbgrader regrades those only when timestamp.txt is newer)")
     return 1 if failed else 0
+
+
+def _misnamed(course: Course, tasks: list[tuple[str, str]]) -> dict:
+    """``{(assignment, student): (notebook found, notebook expected)}`` for submissions
+    that hold a notebook, but none of the released names (``ch02 (1).ipynb``)."""
+    from .collect import released_notebooks
+
+    out, names = {}, {}
+    for a, s in tasks:
+        if a not in names:
+            names[a] = released_notebooks(course, a)
+        found = [p.name for p in course.notebook_files(course.submitted, s, a)]
+        expected = names[a]
+        if found and expected and not set(found) & set(expected):
+            out[(a, s)] = (found[0], expected[0])
+    return out
 
 
 # ---- feedback ----------------------------------------------------------------------------
@@ -266,10 +365,14 @@ def feedback(course: Course, assignment: str | None, exchange: bool = False) -> 
 
         exchange_settings(course)
 
+    if assignment is not None:
+        course.require_assignment(assignment, released=True)
     names = [assignment] if assignment else course.gradebook_assignments()
     names = [a for a in names if course.students_in(course.autograded, a)]
     if not names:
-        raise CourseError("nothing autograded yet: run `make autograde` first")
+        raise CourseError(f"nothing autograded yet{' in ' + assignment if assignment else ''}: "
+                          f"run `make autograde{' ASSIGNMENT=' + assignment if assignment else ''}` "
+                          "first")
     autograded_root = re.escape(str((course.root / course.autograded)))
     rows, failed = [], 0
     for a in names:
@@ -313,15 +416,29 @@ def feedback(course: Course, assignment: str | None, exchange: bool = False) -> 
 
 # ---- export ------------------------------------------------------------------------------
 
-def export(course: Course, to: Path) -> int:
-    """``nbgrader export``: one CSV row per student and assignment."""
+def export(course: Course, to: Path, canvas: Path | None = None) -> int:
+    """``nbgrader export`` with the course's exporter (:mod:`instructor.exporters`): one CSV
+    row per rostered student and assignment, sorted, with a note where a score is 0 or not
+    final; with ``canvas``, also a Canvas gradebook import file."""
+    from .exporters import CANVAS_CSV, GRADES_CSV, collect_skipped
+
     to = Path(to).resolve()
-    say(f"export: the gradebook -> {relative(to)}", f"  nbgrader export --to {to}")
-    code, log = course.run_nbgrader("export", f"--to={to}", log_name="export",
-                                    on_line=_warnings())
+    say(f"export: the gradebook -> {relative(to)}",
+        f"  nbgrader export --exporter={GRADES_CSV} --to {to}")
+    code, log = course.run_nbgrader("export", f"--exporter={GRADES_CSV}", f"--to={to}",
+                                    log_name="export", on_line=_warnings(), plugins=True)
     if code != 0 or not to.is_file():
         say(f"nbgrader export failed: see {relative(log)}")
         return 1
+    if canvas is not None:
+        canvas = Path(canvas).resolve()
+        say(f"  nbgrader export --exporter={CANVAS_CSV} --to {canvas}")
+        code, log = course.run_nbgrader("export", f"--exporter={CANVAS_CSV}", f"--to={canvas}",
+                                        log_name="export-canvas", on_line=_warnings(),
+                                        plugins=True)
+        if code != 0 or not canvas.is_file():
+            say(f"nbgrader export (Canvas) failed: see {relative(log)}")
+            return 1
     with open(to, newline="") as fh:
         records = list(csv.DictReader(fh))
     st = {s.assignment: s for s in status(course)}
@@ -333,16 +450,80 @@ def export(course: Course, to: Path) -> int:
         rows.append([a, len(rs), s.submitted if s else 0,
                      s.counts[GRADED] if s else 0, s.counts[MANUAL] if s else 0,
                      s.counts["not graded yet"] if s else 0,
+                     sum(r["note"].startswith("nothing") for r in rs),
                      round(sum(scores) / len(scores), 1) if scores else None,
                      float(rs[0]["max_score"]) if rs else None])
     say(f"  {len(records)} row(s): {len({r['student_id'] for r in records})} student(s) x "
-        f"{len({r['assignment'] for r in records})} assignment(s) (no submission scores 0)",
+        f"{len({r['assignment'] for r in records})} assignment(s) (no submission scores 0; "
+        f"the note column says why)",
         "", "export summary:",
         table(["assignment", "rows", "submitted", GRADED, MANUAL, "failed / not graded",
-               "mean score", "max"], rows))
+               "nothing handed in", "mean score", "max"], rows))
+    for a in sorted({r["assignment"] for r in records}):
+        skipped = collect_skipped(course.root, course.config, course.coursedir, a)
+        if skipped:
+            say(f"  warning: collect skipped {len(skipped)} file(s) of the last {a} export "
+                f"(their names fit no layout), so nobody's grade comes from them:",
+                *(f"    {f}" for f in skipped[:10]),
+                *(["    ..."] if len(skipped) > 10 else []),
+                f"  rename them in the export, `make collect ASSIGNMENT={a} ARCHIVE=...` "
+                f"and `make autograde ASSIGNMENT={a}` again")
     if any(r[4] for r in rows):
         say(f"  the scores of submissions that need manual grading count those cells as 0: "
             f"{FORMGRADER_HINT}, then export again")
+    return 0
+
+
+def extend(course: Course, assignment: str, student: str, hours: float) -> int:
+    """A per-student extension of the due date: nbgrader's ``SubmittedAssignment.extension``,
+    which ``autograde`` adds to the due date before it computes how late a submission is."""
+    from datetime import timedelta
+
+    course.require_assignment(assignment, released=True)
+    with course.gradebook() as gb:
+        a = gb.find_assignment(assignment)
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(assignment, student,
+                                       extension=timedelta(hours=hours) if hours else None)
+        due = a.duedate
+    say(f"extend: {assignment}/{student} may hand in {hours:g} h after the due date "
+        f"({due or 'no due date set: nbgrader db assignment add ' + assignment + ' --duedate=...'})",
+        f"  grade it again to apply it: make autograde ASSIGNMENT={assignment} STUDENT={student} "
+        f"FORCE=1")
+    return 0
+
+
+def roster(course: Course, path: Path) -> int:
+    """``nbgrader db student import``: the class list into the gradebook's students, so that
+    every student gets a row in ``grades.csv`` (0 and a note when nothing was handed in)."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise CourseError(f"no roster file {path}")
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        header = [h.strip() for h in reader.fieldnames or []]
+        ids = [(r.get("id") or "").strip() for r in reader]
+    if "id" not in header:
+        raise CourseError(f"{relative(path)} has no 'id' column: the header must be "
+                          "id,first_name,last_name,email,lms_user_id (all but id optional)")
+    if not all(ids):
+        raise CourseError(f"{relative(path)}: a row without an id (row "
+                          f"{ids.index('') + 2})")
+    say(f"roster: {len(ids)} student(s) from {relative(path)} -> the gradebook",
+        f"  nbgrader db student import {path}")
+    code, log = course.run_nbgrader("db", "student", "import", str(path),
+                                    log_name="roster", on_line=_warnings())
+    if code != 0:
+        say(f"nbgrader db student import failed: see {relative(log)}")
+        return 1
+    with course.gradebook() as gb:
+        known = {s.id for s in gb.students}
+    missing = sorted(set(ids) - known)
+    if missing:
+        say(f"  not imported: {', '.join(missing)}: see {relative(log)}")
+        return 1
+    say(f"  the gradebook now has {len(known)} student(s); `make export-grades` gives each a "
+        "row for every assignment")
     return 0
 
 
@@ -409,7 +590,7 @@ def demo(source: Course, dest: Path, jobs: int | None) -> int:
             [relative(dest / course.autograded) + f"/<student>/{a}/",
              "the graded notebooks, with outputs"],
             [relative(export_dir) + "/ (and .zip)", "what the LMS gave: the input of collect"],
-            [relative(dest / "logs") + "/", f"nbgrader's logs (one per submission in autograde/{a}/)"],
+            [relative(dest / "logs") + "/", f"nbgrader's logs (autograde/{a}/<student>.log for each failed submission)"],
         ]),
         "", f"The written answers wait for a person: (cd {relative(dest)} && "
             f"{Path(sys.executable).parent / 'jupyter'} lab), then Nbgrader > Formgrader.")
@@ -450,6 +631,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("assignment", metavar="ASSIGNMENT")
     c.add_argument("archive", type=Path, nargs="?", metavar="ARCHIVE",
                    help="the LMS export: a folder or a .zip")
+    c.add_argument("--lms", choices=["plain", "canvas", "moodle"], default="plain",
+                   help="the export's file names: plain (the layouts above, default), canvas "
+                        "(smithjohn_123456_7891011_ch02.ipynb, -1 resubmissions, _LATE_) or "
+                        "moodle (Carol Smith_1234_assignsubmission_file_ch02.ipynb); students "
+                        "are mapped through the roster's lms_user_id or name")
     c.add_argument("--exchange", action="store_true",
                    help="collect from nbgrader's exchange instead of an LMS export (nbgrader "
                         "collect --update: each student's newest submission)")
@@ -465,6 +651,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"parallel workers (default: the number of CPUs, here {cpus()})")
     a.add_argument("--force", action="store_true",
                    help="grade again submissions that are already autograded and unchanged")
+    a.add_argument("--cluster", metavar="ADDRESS", default=None,
+                   help="grade on a Dask distributed cluster: a scheduler address "
+                        "(tcp://host:8786) or local:N (N local worker processes); the "
+                        "machines share the course folder")
     a.add_argument("--timeout", type=float, default=1200, metavar="SECONDS",
                    help="give up on one submission after this long (default: 1200); "
                         "nbgrader's per-cell timeout acts first")
@@ -479,6 +669,22 @@ def build_parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", parents=[common], help="grades to CSV (nbgrader export)")
     e.add_argument("--to", type=Path, default=Path("grades.csv"), metavar="FILE",
                    help="the CSV file (default: grades.csv)")
+    e.add_argument("--canvas", type=Path, default=None, metavar="FILE",
+                   help="also write a Canvas gradebook import CSV (ID: the roster's lms_user_id)")
+
+    x = sub.add_parser("extend", parents=[common],
+                       help="give one student more time for one assignment (an nbgrader "
+                            "extension)")
+    x.add_argument("assignment", metavar="ASSIGNMENT")
+    x.add_argument("student", metavar="STUDENT")
+    x.add_argument("--hours", type=float, required=True, metavar="H",
+                   help="hours after the due date (0 removes the extension)")
+
+    ro = sub.add_parser("roster", parents=[common],
+                        help="import the class list into the gradebook (nbgrader db student "
+                             "import)")
+    ro.add_argument("file", type=Path, metavar="FILE",
+                    help="CSV with the header id,first_name,last_name,email,lms_user_id")
 
     sub.add_parser("status", parents=[common], help="where every assignment stands")
 
@@ -521,20 +727,25 @@ def main(argv: list[str] | None = None) -> int:
                     raise CourseError("collect takes an ARCHIVE or --exchange, not both")
                 from .exchange import collect as collect_exchange
 
+                course.require_assignment(args.assignment)
                 return collect_exchange(course, args.assignment, say)
             if args.archive is None:
                 raise CourseError("collect needs the LMS export (ARCHIVE: a folder or a .zip), "
                                   "or --exchange")
-            return collect(course, args.assignment, args.archive.resolve())
+            return collect(course, args.assignment, args.archive.resolve(), args.lms)
         if args.command == "autograde":
             if args.jobs is not None and args.jobs < 1:
                 raise CourseError("--jobs must be at least 1")
             return autograde(course, args.assignment, args.student, args.jobs, args.force,
-                             args.timeout)
+                             args.timeout, args.cluster)
         if args.command == "feedback":
             return feedback(course, args.assignment, args.exchange)
         if args.command == "export":
-            return export(course, args.to)
+            return export(course, args.to, args.canvas)
+        if args.command == "extend":
+            return extend(course, args.assignment, args.student, args.hours)
+        if args.command == "roster":
+            return roster(course, args.file)
         if args.command == "status":
             return show_status(course)
         if args.command == "demo":

@@ -63,6 +63,12 @@ class LmsCollector(FileNameCollectorPlugin):
     folder, so folder names above it cannot confuse it.
     """
 
+    def _match(self, filename: str):
+        # nbgrader's own _match logs the whole regular expression for every file it skips;
+        # the summary of `collect` names the skipped files and the layouts instead
+        m = re.match(self.named_regexp, filename)
+        return m.groupdict() if m and m.groups() else None
+
     def collect(self, submitted_file: str):
         app = self.parent
         extracted = app._format_collect_path(app.extracted_directory)
@@ -72,6 +78,13 @@ class LmsCollector(FileNameCollectorPlugin):
         info = super().collect(rel)
         if info is None:
             self.log.warning("Skipped, the name fits no LMS layout: %s", rel)
+            return None
+        # the submission time, where the export has it: a timestamp.txt beside the notebook
+        # (what `nbgrader submit` writes), as nbgrader's own collect reads it
+        stamp = os.path.join(os.path.dirname(submitted_file), "timestamp.txt")
+        if os.path.dirname(rel) and os.path.isfile(stamp):
+            with open(stamp, encoding="utf-8") as fh:
+                info["timestamp"] = fh.read().strip()
         return info
 
 
@@ -88,6 +101,25 @@ def classify(root: Path, notebooks: list[str]) -> tuple[dict[str, list[str]], li
         else:
             skipped.append(rel)
     return students, skipped
+
+
+_COPY_SUFFIX = re.compile(r"^(?P<stem>.+?)(?:\s*\(\d+\)|-\d+|\s+copy)\.ipynb$")
+
+
+def fix_for(rel: str, notebooks: list[str]) -> str | None:
+    """The name a skipped file would be collected under, when it looks like a browser's or
+    the LMS's copy (``alice_ch02 (1).ipynb`` -> ``alice_ch02.ipynb``), else None."""
+    m = _COPY_SUFFIX.match(rel)
+    if not m:
+        return None
+    candidate = m.group("stem") + ".ipynb"
+    return candidate if re.match(lms_regexp(notebooks), candidate) else None
+
+
+def layouts(notebooks: list[str]) -> str:
+    """The accepted names for these notebooks, for messages."""
+    nb = notebooks[0] if notebooks else "<notebook>.ipynb"
+    return f"<student>_{nb} or <student>/{nb}"
 
 
 def stage(archive: Path, dest: Path) -> None:

@@ -106,6 +106,20 @@ class Course:
         return sorted(p.name for p in self.source_dir.iterdir()
                       if p.is_dir() and not p.name.startswith((".", "_")))
 
+    def require_assignment(self, assignment: str, released: bool = False) -> None:
+        """Raise a :class:`CourseError` that names the fix when ``assignment`` has no master
+        copy in the source directory (listing the ones that do), or, with ``released``,
+        is not in the gradebook yet."""
+        known = self.source_assignments()
+        if assignment not in known:
+            listed = ", ".join(known) if known else "none"
+            raise CourseError(f"no assignment {assignment!r}: there is no "
+                              f"{relative(self.source_dir)}/{assignment}/ (the assignments "
+                              f"are the folders of {relative(self.source_dir)}/: {listed})")
+        if released and assignment not in self.gradebook_assignments():
+            raise CourseError(f"{assignment} is not in the gradebook yet: run `make release "
+                              f"ASSIGNMENT={assignment}` first")
+
     def students_in(self, step: str, assignment: str) -> list[str]:
         """Students with a folder ``<step>/<student>/<assignment>`` (e.g. submitted/)."""
         pattern = self.coursedir.format_path(step, "*", glob.escape(assignment))

@@ -92,8 +92,14 @@ def written_parts(master) -> list[str]:
             if _meta(c).get("solution") and _meta(c).get("grade")]
 
 
+_MARKER = re.compile(r"^[ \t]*#{0,3}\s*(?:BEGIN|END) SOLUTION[ \t]*\n?", re.M)
+
+
 def solutions(master) -> dict[str, str]:
-    return {_meta(c)["grade_id"]: c.source for c in master.cells if _meta(c).get("solution")}
+    """The master's answers as a student would hand them in: without nbgrader's
+    ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers (they would show in feedback)."""
+    return {_meta(c)["grade_id"]: _MARKER.sub("", c.source)
+            for c in master.cells if _meta(c).get("solution")}
 
 
 def wrong_answer(assignment: str, part: str, solution: str) -> str:

@@ -93,14 +93,15 @@ class _Worker:
     killed_reason: str = ""
     ready: bool = False
 
-    def send(self, task: tuple[str, str] | None) -> None:
+    def send(self, task: tuple[str, str] | None, force: bool = False) -> None:
         self.task, self.started = task, None
         assert self.proc.stdin is not None
         try:
             if task is None:
                 self.proc.stdin.close()
             else:
-                self.proc.stdin.write((json.dumps({"assignment": task[0], "student": task[1]})
+                self.proc.stdin.write((json.dumps({"assignment": task[0], "student": task[1],
+                                                   "force": force})
                                        + "\n").encode())
                 self.proc.stdin.flush()
         except (BrokenPipeError, ValueError):
@@ -127,11 +128,13 @@ class _Worker:
 
 
 def autograde(course: Course, tasks: list[tuple[str, str]], *, jobs: int, force: bool = False,
-              timeout: float = 1200.0,
+              timeout: float = 1200.0, regrade: set[tuple[str, str]] = frozenset(),
               on_outcome: Callable[[Outcome, int, int], None] | None = None) -> Run:
     """Autograde ``tasks`` (``(assignment, student)`` pairs) with ``jobs`` workers.
 
-    ``on_outcome(outcome, done, total)`` is called as each submission finishes (progress).
+    ``regrade`` are tasks graded with nbgrader's ``--force`` even without ``force`` (their
+    content changed: :mod:`instructor.resubmit`). ``on_outcome(outcome, done, total)`` is
+    called as each submission finishes (progress).
     """
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
@@ -170,8 +173,12 @@ def autograde(course: Course, tasks: list[tuple[str, str]], *, jobs: int, force:
         workers.append(w)
         os.set_blocking(proc.stdout.fileno(), False)
         sel.register(proc.stdout, selectors.EVENT_READ, w)
-        w.send(pending.popleft() if pending else None)
+        w.send(*_next())
         return w
+
+    def _next() -> tuple[tuple[str, str] | None, bool]:
+        task = pending.popleft() if pending else None
+        return task, task in regrade
 
     def record(o: Outcome) -> None:
         outcomes[(o.assignment, o.student)] = o
@@ -199,7 +206,7 @@ def autograde(course: Course, tasks: list[tuple[str, str]], *, jobs: int, force:
             w.finished.append(task)
             record(Outcome(*task, outcome, ev.get("seconds", 0.0), ev.get("score"),
                            ev.get("max_score"), ev.get("reason", ""), ev.get("log_path", "")))
-            w.send(pending.popleft() if pending else None)
+            w.send(*_next())
 
     def on_exit(w: _Worker) -> None:
         sel.unregister(w.proc.stdout)

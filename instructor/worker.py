@@ -8,7 +8,7 @@ for each task, it runs nbgrader's ``Autograde`` converter for one student -- wha
 ``AutogradeApp.start`` does for ``nbgrader autograde ASSIGNMENT --student STUDENT`` -- in
 this long-lived process, so Python and nbgrader start once per worker, not per submission.
 
-Protocol: one JSON object per line. Tasks arrive on stdin (``{"assignment", "student"}``);
+Protocol: one JSON object per line. Tasks arrive on stdin (``{"assignment", "student", "force"}``);
 events go to the original stdout (``{"event": "start"|"done", ...}``). Everything else that
 would print to stdout -- nbgrader, nbconvert, kernels -- is sent to stderr, the worker's log.
 """
@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         # (the student id is a glob there; escaping keeps it literal)
         with temp_attrs(app.coursedir, assignment_id=assignment, student_id=glob.escape(student)):
             converter = Autograde(coursedir=app.coursedir, parent=app)
+            if task.get("force"):  # a resubmission (instructor.resubmit): grade it again
+                converter.force = True
             result = capture_log(converter)
         log = result.get("log", "")
         event = dict(event="done", assignment=assignment, student=student,

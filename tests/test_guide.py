@@ -249,6 +249,15 @@ def nbgrader_error(args: list[str]) -> str | None:
         return f"no nbgrader command {args[:1]}"
     app = NbGraderApp.subcommands[args[0]][0]
     app = import_item(app) if isinstance(app, str) else app
+    command = [args[0]]
+    rest = list(args[1:])
+    # nested commands: `nbgrader db student import FILE`, `nbgrader db assignment add ...`
+    while rest and isinstance(getattr(app, "subcommands", None), dict) \
+            and rest[0] in app.subcommands:
+        command.append(rest.pop(0))
+        app = app.subcommands[command[-1]][0]
+        app = import_item(app) if isinstance(app, str) else app
+    args = [" ".join(command), *rest]
     names = set()
     for key in [*app.flags, *app.aliases]:
         names.update(key if isinstance(key, tuple) else (key,))
@@ -410,6 +419,12 @@ def test_checkers_reject_wrong_instructor_lines():
     for wrong in ("autograde --jobz 2", "autogarde ch02", "autograde --jobs four",
                   "export --too grades.csv", "release ch02 ch03", "collect"):
         assert parse_error(argv(wrong)), f"python -m instructor {wrong} was accepted"
+
+
+def test_checkers_follow_nested_nbgrader_commands():
+    assert nbgrader_error(["db", "assignment", "add", "ch02", "--duedate=2026-11-01"]) is None
+    assert nbgrader_error(["db", "student", "import", "students.csv"]) is None
+    assert "has no option --nope" in nbgrader_error(["db", "assignment", "add", "--nope=1"])
 
 
 def test_checkers_reject_wrong_nbgrader_lines():
