@@ -441,7 +441,15 @@ def test_export_from_postgres_equals_sqlite(hub, tmp_path):
     ok(nbgrader(hub.reference, "export", f"--to={ref_csv}"))
     got, want = grades_csv(pg_csv), grades_csv(ref_csv)
     assert [r["student_id"] for r in got] == sorted(STUDENTS)
+    # the course's export is nbgrader's columns plus a note saying why a score is not final
+    notes = {r["student_id"]: r.pop("note") for r in got}
     assert got == want
+    from nbgrader.api import Gradebook
+
+    with Gradebook(sqlite_url(hub.reference), COURSE_ID) as gb:
+        manual = {s: gb.find_submission(A, s).needs_manual_grade for s in STUDENTS}
+    assert {s: n.startswith("needs manual grading") for s, n in notes.items()} == manual, notes
+    assert all(n == "" or n.startswith("needs manual grading") for n in notes.values()), notes
 
 
 class JupyterServer:
