@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 NODE_STAMP := node_modules/.installed
 
-.PHONY: book test exercises bench lock clean distclean a11y
+.PHONY: book test exercises bench lock clean distclean a11y pdf
 .PHONY: release collect autograde feedback export-grades demo roster
 
 # A venv belongs to one folder: its scripts start with `#!<that folder>/.venv/bin/python`.
@@ -50,6 +50,11 @@ exercises: $(STAMP)
 ## make a11y: axe-core on every page of the built book, with the violation counts per page
 a11y: $(STAMP) $(NODE_STAMP) book
 	$(BIN)/python -m pytest tests/test_a11y.py -q -s
+
+## make pdf: the whole book as one PDF, _build/pdf/book.pdf (single-page build, printed by Chromium)
+pdf: $(STAMP)
+	$(BIN)/jupyter-book build . --builder singlehtml --warningiserror --nitpick --keep-going
+	$(BIN)/python scripts/make_pdf.py
 
 ## make bench: calclib accuracy, then build/execution/page-weight benchmark
 bench: $(STAMP)

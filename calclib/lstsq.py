@@ -3,7 +3,7 @@ r"""Least squares: normal equations, QR, the pseudoinverse, ridge and polynomial
 Chapter 5 (sections 5.1, 5.2). A system has a matrix ``A`` of shape ``(m, n)`` — ``m``
 equations (rows, samples) in ``n`` unknowns (columns, features) — and a right-hand side
 ``b`` of shape ``(m,)``; the solution ``x`` has shape ``(n,)``. In regression the same
-objects are called ``X`` (n_samples, n_features), ``y`` and ``beta``.
+objects are called ``X`` (shape ``(N, d)``: N examples, d features), ``y`` and ``beta``.
 
 The least-squares solution minimizes :math:`\|Ax - b\|_2^2`. Setting the gradient
 :math:`2A^{\mathsf T}(Ax - b)` to zero gives the normal equations
@@ -73,7 +73,7 @@ def fit_least_squares(A, b, method: str = "normal") -> np.ndarray:
         raise ValueError(
             f"A has {m} rows and {n} columns: fewer equations than unknowns, so it cannot have "
             f"full column rank and {method!r} has no unique solution; use method='lstsq' or "
-            "pseudoinverse_solution(A, b) for the minimum-norm solution, or ridge(A, b, lam)"
+            "pseudoinverse_solution(A, b) for the minimum-norm solution, or ridge(A, b, gamma)"
         )
     if method == "qr":
         return _solve_qr(A, b)
@@ -99,7 +99,7 @@ def _solve_normal(A: np.ndarray, b: np.ndarray) -> np.ndarray:
                    "forming A^T A squares the condition number of A and loses every digit")
         raise ValueError(
             why + "; use method='qr' (if A has full rank) or method='lstsq' / "
-            "pseudoinverse_solution(A, b) (minimum-norm solution), or ridge(A, b, lam) with lam > 0"
+            "pseudoinverse_solution(A, b) (minimum-norm solution), or ridge(A, b, gamma) with gamma > 0"
         )
     return np.linalg.solve(G, A.T @ b)
 
@@ -116,7 +116,7 @@ def _solve_qr(A: np.ndarray, b: np.ndarray) -> np.ndarray:
             f"A is (numerically) rank-deficient: R[{int(tiny[0])}, {int(tiny[0])}] of its QR "
             f"factorization is zero, i.e. column {int(tiny[0])} is a combination of the columns "
             "before it; QR without pivoting cannot solve this, use method='lstsq' or "
-            "pseudoinverse_solution(A, b) (minimum-norm solution), or ridge(A, b, lam)"
+            "pseudoinverse_solution(A, b) (minimum-norm solution), or ridge(A, b, gamma)"
         )
     return solve_triangular(R, Q.T @ b, lower=False)
 
@@ -162,7 +162,7 @@ def _inverted_singular_values(s: np.ndarray, shape, rcond) -> np.ndarray:
     return s_inv
 
 
-def ridge(X, y, lam: float, unpenalized=None) -> np.ndarray:
+def ridge(X, y, gamma: float, unpenalized=None) -> np.ndarray:
     r"""Ridge regression: the solution of :math:`(X^{\mathsf T}X + \gamma I)\,\beta = X^{\mathsf T}y`.
 
     It minimizes :math:`\|X\beta - y\|_2^2 + \gamma\|\beta\|_2^2`; the gradient of this
@@ -175,11 +175,12 @@ def ridge(X, y, lam: float, unpenalized=None) -> np.ndarray:
 
     Parameters
     ----------
-    X : array_like, shape (n_samples, n_features)
-    y : array_like, shape (n_samples,)
-    lam : float
-        The ridge (weight-decay) strength :math:`\gamma`; must be > 0 (for 0 use :func:`fit_least_squares`). The
-        argument keeps its name ``lam`` for compatibility; chapters call it ``gamma``.
+    X : array_like, shape (N, d)
+        The data matrix: N examples (rows), d features (columns).
+    y : array_like, shape (N,)
+    gamma : float
+        The ridge (weight-decay) strength :math:`\gamma`; must be > 0 (for 0 use
+        :func:`fit_least_squares`).
     unpenalized : int or sequence of int, optional
         Columns left out of the penalty, usually the intercept: with a column of ones
         (``polynomial_features(x, d)`` puts it first, so ``unpenalized=0``) penalizing its
@@ -191,43 +192,43 @@ def ridge(X, y, lam: float, unpenalized=None) -> np.ndarray:
 
     Returns
     -------
-    beta : ndarray, shape (n_features,)
+    beta : ndarray, shape (d,)
 
     Section 5.2.
     """
     X, y = _system(X, y, "X", "y")
-    lam = _penalty(lam)
+    gamma = _penalty(gamma)
     p = X.shape[1]
     d = _penalty_diagonal(unpenalized, p)
     M = X.T @ X
-    M[np.diag_indices(p)] += lam * d
+    M[np.diag_indices(p)] += gamma * d
     cond = np.linalg.cond(M)
     if not (np.isfinite(cond) and cond < 1.0 / (p * EPS)):
-        hint = ("the unpenalized columns are linearly dependent (or lam is tiny); "
-                if unpenalized is not None else "lam is too small for the scale of X; ")
+        hint = ("the unpenalized columns are linearly dependent (or gamma is tiny); "
+                if unpenalized is not None else "gamma is too small for the scale of X; ")
         raise ValueError(
-            f"X^T X + lam I is numerically singular (condition number {cond:.3g}): {hint}"
-            "use a larger lam, or pseudoinverse_solution(X, y) for the lam -> 0 limit"
+            f"X^T X + gamma I is numerically singular (condition number {cond:.3g}): {hint}"
+            "use a larger gamma, or pseudoinverse_solution(X, y) for the gamma -> 0 limit"
         )
     return np.linalg.solve(M, X.T @ y)
 
 
-def ridge_path(X, y, lams, unpenalized=None) -> np.ndarray:
-    r"""Ridge coefficients for each penalty in ``lams``: shape (len(lams), n_features).
+def ridge_path(X, y, gammas, unpenalized=None) -> np.ndarray:
+    r"""Ridge coefficients for each penalty in ``gammas``: shape (len(gammas), d).
 
-    Row ``k`` is ``ridge(X, y, lams[k], unpenalized)``. Plotted against
+    Row ``k`` is ``ridge(X, y, gammas[k], unpenalized)``. Plotted against
     :math:`\log\gamma` it shows the coefficients shrinking towards 0 as the penalty
-    grows. Every entry of ``lams`` must be > 0. Section 5.2.
+    grows. Every entry of ``gammas`` must be > 0. Section 5.2.
     """
     X, y = _system(X, y, "X", "y")
-    lams = as_vector(lams, "lams")
-    if np.any(lams <= 0):
-        bad = float(lams[np.flatnonzero(lams <= 0)[0]])
+    gammas = as_vector(gammas, "gammas")
+    if np.any(gammas <= 0):
+        bad = float(gammas[np.flatnonzero(gammas <= 0)[0]])
         raise ValueError(
-            f"every penalty in lams must be > 0, got {bad}; a grid such as "
-            "np.logspace(-4, 4, 50) covers the path (lam = 0 is ordinary least squares)"
+            f"every penalty in gammas must be > 0, got {bad}; a grid such as "
+            "np.logspace(-4, 4, 50) covers the path (gamma = 0 is ordinary least squares)"
         )
-    return np.array([ridge(X, y, lam, unpenalized) for lam in lams])
+    return np.array([ridge(X, y, gamma, unpenalized) for gamma in gammas])
 
 
 def polynomial_features(x, degree: int, include_bias: bool = True) -> np.ndarray:
@@ -348,22 +349,22 @@ def _system(A, b, name_A: str = "A", name_b: str = "b"):
     return A, b
 
 
-def _penalty(lam) -> float:
-    if isinstance(lam, bool) or np.ndim(lam) != 0:
-        raise TypeError(f"lam must be a single number > 0, got {lam!r}; for a grid use ridge_path")
+def _penalty(gamma) -> float:
+    if isinstance(gamma, bool) or np.ndim(gamma) != 0:
+        raise TypeError(f"gamma must be a single number > 0, got {gamma!r}; for a grid use ridge_path")
     try:
-        lam = float(lam)
+        gamma = float(gamma)
     except (TypeError, ValueError):
-        raise TypeError(f"lam must be a single number > 0, got {lam!r}") from None
-    if not np.isfinite(lam):
-        raise ValueError(f"lam must be finite, got {lam}")
-    if lam < 0:
-        raise ValueError(f"lam must be > 0, got {lam}: a negative penalty rewards large coefficients "
+        raise TypeError(f"gamma must be a single number > 0, got {gamma!r}") from None
+    if not np.isfinite(gamma):
+        raise ValueError(f"gamma must be finite, got {gamma}")
+    if gamma < 0:
+        raise ValueError(f"gamma must be > 0, got {gamma}: a negative penalty rewards large coefficients "
                          "and the ridge loss may have no minimum")
-    if lam == 0:
-        raise ValueError("lam must be > 0; lam = 0 is ordinary least squares: use "
+    if gamma == 0:
+        raise ValueError("gamma must be > 0; gamma = 0 is ordinary least squares: use "
                          "fit_least_squares(X, y) (or pseudoinverse_solution for rank-deficient X)")
-    return lam
+    return gamma
 
 
 def _penalty_diagonal(unpenalized, p: int) -> np.ndarray:

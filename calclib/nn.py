@@ -7,7 +7,7 @@ formula of the chapter is one line of code.
 
 Conventions
 -----------
-A batch of inputs is a matrix ``X`` of shape ``(n_samples, n_features)``: rows are
+A batch of inputs is a matrix ``X`` of shape ``(N, d)`` (N examples, d features): rows are
 samples, as everywhere in calclib (and in numpy and scikit-learn). A network with layer
 sizes ``[n_0, n_1, ..., n_L]`` has ``L`` layers; layer ``l`` (``l = 1 .. L``) owns
 

@@ -3,7 +3,7 @@
 Chapter 2 (sections 2.1, 2.2, 2.3). Vectors are 1-D arrays of shape ``(n,)``; a set of
 vectors is a matrix whose **columns** are the vectors (as in ``numpy.linalg.qr``) for
 bases and Gram–Schmidt, and whose **rows** are the samples for data matrices ``X`` of
-shape ``(n_samples, n_features)`` (as in numpy/scikit-learn).
+shape ``(N, d)``, N examples and d features (as in numpy/scikit-learn).
 """
 
 from __future__ import annotations

@@ -144,7 +144,10 @@ def test_notation_loss_is_L_and_weight_decay_is_gamma():
     text = CHAPTER.read_text(encoding="utf-8")
     assert not re.search(r"\bJ\(w, b\)|\\grad J|\\frac\\alpha2", text)
     assert "weight-decay term $\\tfrac\\gamma2 w^2$" in text
-    assert not re.search(r"\$\\mu\$|= 1/L\b|2/L\b", text)
+    assert not re.search(r"= 1/L\b|2/L\b", text)
+    # mu is the second Lagrange multiplier (chapter 1's table), never an eigenvalue bound
+    assert "$\\mu$ (for the mean)" in text
+    assert not re.search(r"\\mu\s*(=|\\le)\s*\\lambda_", text)
 
 
 # ------------------------------------------------------------- 4.2 numerical Hessian

@@ -184,3 +184,85 @@ def test_every_slider_asks_and_a_collapsed_block_answers(chapter):
             "markdown must open with a collapsed answer block\n"
             ":::{admonition} Answer\n:class: dropdown\n…\n:::")
     assert n_sliders >= 1, f"{chapter} has no slider"
+
+
+# ---- self-checks: one block at the end of every section, answers from the computation ----
+
+SECTION = re.compile(r"^## (\d+\.\d+) ", re.M)
+
+
+def _selfcheck_calls(source: str) -> list[ast.Call]:
+    try:
+        tree = ast.parse(_python(source))
+    except SyntaxError:
+        return []
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute) and n.func.attr == "selfcheck"]
+
+
+def _sections(chapter: str) -> list[tuple[str, list]]:
+    """(section number, its cells) for every `## N.M` heading of the chapter."""
+    out = []
+    for cell in _cells(chapter):
+        heads = SECTION.findall(cell.source) if cell.cell_type == "markdown" else []
+        if heads:
+            out.append((heads[-1], [cell]))
+        elif out:
+            out[-1][1].append(cell)
+    return out
+
+
+def _is_typed_number(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp):
+        node = node.operand
+    if isinstance(node, ast.BinOp):
+        return _is_typed_number(node.left) and _is_typed_number(node.right)
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
+
+
+# chapter 1 (how to read the book) has no numbered sections; every other chapter has
+SECTIONED = [c for c in CHAPTERS if not c.endswith("ch01-introduction")]
+
+
+@pytest.mark.parametrize("chapter", SECTIONED)
+def test_every_section_ends_with_a_self_check(chapter):
+    """The last code cell of each `## N.M` section is one `cl.selfcheck(...)` of 2-4
+    questions, shown without its code, after a `Check your understanding` heading."""
+    sections = _sections(chapter)
+    problems = []
+    for number, cells in sections:
+        code = [c for c in cells if c.cell_type == "code"]
+        blocks = [c for c in code if _selfcheck_calls(c.source)]
+        if len(blocks) != 1:
+            problems.append(f"{number}: {len(blocks)} self-check cells (want exactly 1)")
+            continue
+        cell = blocks[0]
+        if code[-1] is not cell:
+            problems.append(f"{number}: the self-check must be the last code cell of the section")
+        if "remove-input" not in _tags(cell):
+            problems.append(f"{number}: tag the self-check cell remove-input (the reader "
+                            "sees the questions, not the code with the answers)")
+        n_questions = len(_selfcheck_calls(cell.source)[0].args)
+        if not 2 <= n_questions <= 4:
+            problems.append(f"{number}: {n_questions} questions (want 2 to 4)")
+        md_before = [c for c in cells[:cells.index(cell)] if c.cell_type == "markdown"]
+        if not md_before or "Check your understanding" not in md_before[-1].source:
+            problems.append(f"{number}: put a '### Check your understanding' heading "
+                            "(with a sentence) right before the block")
+    assert sections, f"{chapter} has no `## N.M` section"
+    assert not problems, f"{chapter}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_numeric_self_check_answers_come_from_the_computation(chapter):
+    typed = []
+    for n, cell in enumerate(_code_cells(chapter), start=1):
+        for call in _selfcheck_calls(cell.source):
+            for q in call.args:
+                if (isinstance(q, ast.Call) and isinstance(q.func, ast.Attribute)
+                        and q.func.attr == "numeric" and len(q.args) >= 2
+                        and _is_typed_number(q.args[1])):
+                    typed.append(f"code cell {n}: {ast.unparse(q.args[1])}")
+    assert not typed, (
+        f"{chapter}: a numeric self-check's answer must be computed by the page's code "
+        "(a variable or an expression of the section's results), not typed:\n" + "\n".join(typed))

@@ -363,15 +363,15 @@ def test_bad_input_messages():
         cl.fit_least_squares(b, b)
     with pytest.raises(ValueError, match="method must be one of"):
         cl.fit_least_squares(A, b, "cholesky")
-    with pytest.raises(ValueError, match=r"lam must be > 0, got -1\.0: a negative penalty"):
+    with pytest.raises(ValueError, match=r"gamma must be > 0, got -1\.0: a negative penalty"):
         cl.ridge(A, b, -1.0)
-    with pytest.raises(ValueError, match=r"lam = 0 is ordinary least squares: use fit_least_squares"):
+    with pytest.raises(ValueError, match=r"gamma = 0 is ordinary least squares: use fit_least_squares"):
         cl.ridge(A, b, 0)
-    with pytest.raises(ValueError, match="lam must be finite"):
+    with pytest.raises(ValueError, match="gamma must be finite"):
         cl.ridge(A, b, np.inf)
     with pytest.raises(TypeError, match="for a grid use ridge_path"):
         cl.ridge(A, b, [1.0, 2.0])
-    with pytest.raises(ValueError, match=r"every penalty in lams must be > 0, got 0\.0"):
+    with pytest.raises(ValueError, match=r"every penalty in gammas must be > 0, got 0\.0"):
         cl.ridge_path(A, b, [1.0, 0.0])
     with pytest.raises(ValueError, match="unpenalized column index out of range"):
         cl.ridge(A, b, 1.0, unpenalized=5)

@@ -4,6 +4,7 @@ the keyboard alone is enough. One test drives the block on the built chapter 1 p
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -175,3 +176,43 @@ def test_the_chapter_1_block_answers_in_the_built_book(built_book, browser):
     assert "bounce" in q.locator(".cl-feedback").inner_text()
     assert not offsite and not errors, (offsite, errors)
     page.close()
+
+
+@pytest.mark.slow
+def test_every_self_check_of_the_book_answers(built_book, browser):
+    """On every built chapter page, each question accepts its answer and gives each
+    listed wrong answer (or wrong option) its own explanation, with no network."""
+    from conftest import chapter_files
+
+    counts = {}
+    for chapter in chapter_files():
+        page, offsite, errors = _open(browser, (built_book / f"{chapter}.html").as_uri())
+        blocks = page.locator(".cl-selfcheck")
+        n = 0
+        for q in page.locator(".cl-selfcheck fieldset").all():
+            n += 1
+            legend = q.locator("legend").inner_text()[:60]
+            if q.get_attribute("data-kind") == "numeric":
+                box = q.locator("input")
+                tries = [(q.get_attribute("data-answer"), "Correct.")]
+                tries += [(repr(w), why) for w, why in
+                          json.loads(q.get_attribute("data-wrong"))]
+                for typed, expected in tries:
+                    box.fill(typed)
+                    q.locator("button.cl-check").click()
+                    assert expected in _feedback(q), (chapter, legend, typed, _feedback(q))
+            else:
+                correct = q.get_attribute("data-correct")
+                for opt in q.locator("input[type=radio]").all():
+                    opt.check()
+                    fb = _feedback(q)
+                    if opt.get_attribute("value") == correct:
+                        assert fb.startswith("Correct."), (chapter, legend, fb)
+                    else:
+                        assert opt.get_attribute("data-why") in fb and not fb.startswith(
+                            "Correct."), (chapter, legend, fb)
+        counts[chapter] = (blocks.count(), n)
+        assert not offsite and not errors, (chapter, offsite, errors)
+        page.close()
+    print("self-check blocks, questions per page:", counts)
+    assert all(q >= 2 * max(b, 1) for b, q in counts.values()), counts

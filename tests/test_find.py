@@ -1,0 +1,112 @@
+"""Finding things in the built book, opened from disk with no network: the search page
+answers in Chromium, and every internal link and cross-reference resolves (the target
+file exists and, for `#fragment` links, holds an element with that id)."""
+
+from __future__ import annotations
+
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urlsplit
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for key in ("id", "name"):
+            if a.get(key):
+                self.ids.add(a[key])
+        for key in ("href", "src"):
+            if tag in ("a", "link", "img", "script") and a.get(key):
+                self.links.append(a[key])
+
+
+def _parse(path: Path) -> _Links:
+    p = _Links()
+    p.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return p
+
+
+def broken_links(html: Path) -> list[str]:
+    """Every relative link of every page under `html` whose target or fragment is missing."""
+    parsed: dict[Path, _Links] = {}
+
+    def get(path: Path) -> _Links:
+        if path not in parsed:
+            parsed[path] = _parse(path)
+        return parsed[path]
+
+    bad = []
+    for page in sorted(html.rglob("*.html")):
+        if "_static" in page.relative_to(html).parts:
+            continue  # theme template fragments copied as assets, not pages
+        for link in get(page).links:
+            parts = urlsplit(link)
+            if parts.scheme or link.startswith(("//", "data:", "mailto:", "javascript:")):
+                continue
+            target, fragment = urldefrag(link)
+            dest = (page.parent / unquote(urlsplit(target).path)).resolve() if target else page
+            if dest.is_dir():
+                dest = dest / "index.html"
+            where = f"{page.relative_to(html)}: {link}"
+            if not dest.exists():
+                bad.append(f"{where} (no such file)")
+            elif fragment and dest.suffix == ".html" and unquote(fragment) not in get(dest).ids:
+                bad.append(f"{where} (no element with id {fragment!r})")
+    return bad
+
+
+def test_every_internal_link_resolves(built_book):
+    bad = broken_links(built_book)
+    assert not bad, f"{len(bad)} broken internal links:\n" + "\n".join(bad[:40])
+
+
+def test_the_link_check_finds_a_broken_link(tmp_path):
+    (tmp_path / "a.html").write_text('<a href="b.html#here">b</a><a href="#top">t</a>'
+                                     '<a href="c.html">c</a><p id="top"></p>')
+    (tmp_path / "b.html").write_text('<p id="there"></p>')
+    assert broken_links(tmp_path) == ["a.html: b.html#here (no element with id 'here')",
+                                      "a.html: c.html (no such file)"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (see .ci/run)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("Hessian", "chapters/ch04-optimization.html"),
+    ("gradient", "chapters/ch03-derivatives.html"),
+    ("projection", "chapters/ch02-vectors.html"),
+])
+def test_search_works_from_disk(built_book, browser, query, expected):
+    page = browser.new_page()
+    offsite = []
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
+               else (offsite.append(r.request.url), r.abort()))
+    page.goto((built_book / "search.html").as_uri() + f"?q={query}", wait_until="load")
+    page.wait_for_selector("#search-results ul.search li", timeout=20000)
+    hrefs = page.eval_on_selector_all("#search-results ul.search li a",
+                                      "els => els.map(e => e.getAttribute('href'))")
+    assert any(expected in h for h in hrefs), (query, hrefs)
+    assert not offsite, offsite
+    page.close()
