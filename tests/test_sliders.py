@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 import calclib as cl
-from calclib.sliders import MAX_FRAMES, Param, StaticSlider, render_png
+from calclib.sliders import MAX_FRAMES, STATIC_FRAMES_ENV, Param, StaticSlider, render_png
 
 matplotlib.use("Agg")
 
@@ -45,6 +45,12 @@ def draw_one(fig, a):
     ax.set_axis_off()
     ax.set_ylim(-3, 3)
     ax.axhline(a, color="tab:blue", lw=6)
+
+
+@pytest.fixture(autouse=True)
+def live_kernel(monkeypatch):
+    """Every test runs as in a student's kernel (lazy frames) unless it sets the variable."""
+    monkeypatch.delenv(STATIC_FRAMES_ENV, raising=False)
 
 
 def decode(png: bytes) -> Image.Image:
@@ -206,10 +212,12 @@ def test_draw_called_once_per_frame_with_the_right_values():
         fig.subplots().set_axis_off()
 
     s = cl.slider(recording_draw, a=A, b=B, c=[10, 20], **SMALL)
-    assert calls == []                                    # nothing drawn until needed
+    first = {"a": 0.0, "b": 1, "c": 20}                   # the middle values
+    assert calls == [("Figure", first)]                   # only the initial frame so far
     frames = s.frames()
     expected = [{"a": a, "b": b, "c": c} for a in A for b in B for c in (10, 20)]
-    assert calls == [("Figure", e) for e in expected]     # C order: last parameter fastest
+    # then the others in C order (last parameter fastest), the initial one not again
+    assert calls == [("Figure", first)] + [("Figure", e) for e in expected if e != first]
     assert len(frames) == len(A) * len(B) * 2
     s.frames()
     assert len(calls) == len(expected)                    # cached, not redrawn
@@ -410,3 +418,129 @@ def test_alt_function_describes_each_frame():
         bad.frame_alt({"a": 1.0})
     with pytest.raises(TypeError, match="alt must be"):
         cl.slider(lambda fig, a: fig.subplots(), a=[1.0, 2.0], alt=3)
+
+
+# --------------------------------------------------------------------------------------
+# lazy frames in a live kernel, every frame for the static book
+# --------------------------------------------------------------------------------------
+
+def _counting(draw):
+    calls = []
+
+    def counted(fig, **values):
+        calls.append(values)
+        draw(fig, **values)
+
+    return counted, calls
+
+
+def test_live_kernel_draws_only_the_initial_frame():
+    draw, calls = _counting(draw_line)
+    s = cl.slider(draw, a=A, b=B, **SMALL)
+    assert calls == [{"a": 0.0, "b": 1}] and not s.eager and not s.is_complete()
+
+
+def test_live_widget_draws_each_new_position_once():
+    draw, calls = _counting(draw_line)
+    s = cl.slider(draw, a=A, b=B, **SMALL)
+    sliders, image = _controls(s.widget())
+    assert len(calls) == 1                                # the widget reuses the first frame
+    sliders[0].value = 2.0
+    assert calls[1:] == [{"a": 2.0, "b": 1}]
+    assert bytes(image.value) == render_png(draw_line, {"a": 2.0, "b": 1}, **SMALL)
+    sliders[0].value = 0.0                                # back: both frames memoized
+    sliders[0].value = 2.0
+    assert len(calls) == 2
+    assert bytes(image.value) == render_png(draw_line, {"a": 2.0, "b": 1}, **SMALL)
+
+
+def test_live_html_is_the_initial_frame_and_says_a_kernel_renders_the_rest():
+    draw, calls = _counting(draw_line)
+    s = cl.slider(draw, a=A, b=B, initial={"a": 2.0, "b": -1}, caption="Move a & b", **SMALL)
+    bundle = s._repr_mimebundle_()
+    html = bundle["text/html"]
+    assert len(calls) == 1                                # displaying draws nothing more
+    assert "render when the notebook runs in a kernel" in html
+    assert "Shown: a = 2, b = -1." in html
+    parser = _Collector()
+    parser.feed(html)
+    [img] = [a for t, a in parser.tags if t == "img"]
+    assert img["src"] == "data:image/png;base64," + base64.b64encode(
+        render_png(draw_line, {"a": 2.0, "b": -1}, **SMALL)).decode("ascii")
+    assert img["alt"] == "Move a & b. Shown: a = 2, b = -1."
+    assert parser.scripts == [] and parser.text["figcaption"] == ["Move a & b"]
+    assert bundle["text/plain"] == f"<slider: a, b; {len(A) * len(B)} frames>"
+
+
+def test_live_to_html_still_embeds_every_frame():
+    draw, calls = _counting(draw_line)
+    s = cl.slider(draw, a=A, b=B, **SMALL)
+    data = json.loads(re.search(r'<script type="application/json">(.*?)</script>',
+                                s.to_html()).group(1))
+    assert len(data["frames"]) == len(A) * len(B) == len(calls)   # each drawn once
+    assert [base64.b64decode(f) for f in data["frames"]] == [
+        render_png(draw_line, {"a": a, "b": b}, **SMALL) for a in A for b in B]
+    assert s.is_complete()
+    assert "cl-slider-preview" not in s._repr_mimebundle_()["text/html"]  # now the full one
+
+
+@pytest.mark.parametrize("value", ["1", "yes"])
+def test_static_book_draws_every_frame_at_construction(monkeypatch, value):
+    monkeypatch.setenv(STATIC_FRAMES_ENV, value)
+    draw, calls = _counting(draw_line)
+    s = cl.slider(draw, a=A, b=B, **SMALL)
+    assert s.eager and s.is_complete()
+    every = [{"a": a, "b": b} for a in A for b in B]
+    # every frame once, then the initial frame a second time: the purity check
+    assert sorted(map(str, calls)) == sorted(map(str, every + [{"a": 0.0, "b": 1}]))
+    n = len(calls)
+    html = s._repr_mimebundle_()["text/html"]
+    assert len(calls) == n and "cl-slider-preview" not in html
+    assert len(json.loads(re.search(r'<script type="application/json">(.*?)</script>',
+                                    html).group(1))["frames"]) == len(A) * len(B)
+
+
+@pytest.mark.parametrize("value", ["", "0", "false", "no"])
+def test_static_variable_off_values_mean_lazy(monkeypatch, value):
+    monkeypatch.setenv(STATIC_FRAMES_ENV, value)
+    draw, calls = _counting(draw_one)
+    assert not cl.slider(draw, a=A, **SMALL).eager and len(calls) == 1
+
+
+@pytest.mark.parametrize("static", [False, True])
+def test_validation_happens_at_construction_in_both_modes(monkeypatch, static):
+    if static:
+        monkeypatch.setenv(STATIC_FRAMES_ENV, "1")
+    with pytest.raises(ValueError, match="exceed MAX_FRAMES"):
+        cl.slider(draw_line, a=range(11), b=range(11))
+    with pytest.raises(TypeError, match="must be a sequence"):
+        cl.slider(draw_one, a=5)
+
+    def broken(fig, a):
+        raise RuntimeError(f"broken at {a}")
+
+    with pytest.raises(RuntimeError, match="broken at 1"):      # draw runs in this cell
+        cl.slider(broken, a=[0, 1, 2])
+
+    import matplotlib.pyplot as plt
+
+    def uses_pyplot(fig, a):
+        plt.figure()
+        plt.plot([0, a])
+
+    before = plt.get_fignums()
+    with pytest.raises(ValueError, match="opened a pyplot figure"):
+        cl.slider(uses_pyplot, a=[0, 1, 2], **SMALL)
+    assert plt.get_fignums() == before                          # and it is closed again
+
+
+def test_static_book_rejects_an_impure_draw(monkeypatch):
+    monkeypatch.setenv(STATIC_FRAMES_ENV, "1")
+    state = {"n": 0}
+
+    def drifting(fig, a):
+        state["n"] += 1
+        draw_one(fig, a + 0.2 * state["n"])
+
+    with pytest.raises(ValueError, match=r"drifting is not pure: two drawings at \{'a': 1"):
+        cl.slider(drifting, a=[0, 1, 2], **SMALL)
