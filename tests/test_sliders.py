@@ -544,3 +544,73 @@ def test_static_book_rejects_an_impure_draw(monkeypatch):
 
     with pytest.raises(ValueError, match=r"drifting is not pure: two drawings at \{'a': 1"):
         cl.slider(drifting, a=[0, 1, 2], **SMALL)
+
+
+# --------------------------------------------------------------------------------------
+# the fast frame path: the same bytes as Figure.savefig
+# --------------------------------------------------------------------------------------
+
+def _savefig_png(draw, values, figsize, dpi, palette=128):
+    """The frame as render_png made it before the fast path: savefig, decode, quantize."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    draw(fig, **values)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    buf.seek(0)
+    if palette is None:
+        return np.asarray(Image.open(buf).convert("RGBA"))
+    img = Image.open(buf).convert("RGB").quantize(colors=palette, method=Image.Quantize.MEDIANCUT,
+                                                  dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def draw_constrained(fig, a):
+    """The default layout engine (constrained), labels, a legend and a suptitle."""
+    ax1, ax2 = fig.subplots(1, 2)
+    x = np.linspace(-2, 2, 50)
+    ax1.plot(x, a * x ** 2, label=f"a = {a:g}")
+    ax1.set_xlabel("x")
+    ax1.set_ylabel("$a x^2$")
+    ax1.legend(loc="upper center", fontsize=7)
+    ax2.bar(["p", "q"], [a, 1 - a], color=["tab:orange", "0.6"])
+    fig.suptitle(rf"$\alpha = {a:.2f}$", fontsize=9)
+
+
+def draw_panels(fig, a, b):
+    """Fixed margins (no layout engine), as chapters do with cl.plotting.panels."""
+    ax, ax_f = cl.plotting.panels(fig, 2)
+    cl.plotting.plane(ax, 2.0)
+    cl.plotting.arrow(ax, (a, b), label="v")
+    ax_f.fill_between([0, 1], [0, a], alpha=0.3)
+    ax_f.set_facecolor("0.95")
+    fig.set_facecolor("lightyellow")          # savefig(facecolor="white") overrides it
+
+
+def draw_gridspec(fig, a):
+    fig.set_layout_engine(None)
+    gs = fig.add_gridspec(2, 2, left=0.1, right=0.95, bottom=0.15, top=0.9)
+    x, y = np.meshgrid(np.linspace(-1, 1, 30), np.linspace(-1, 1, 30))
+    fig.add_subplot(gs[:, 0]).contourf(x, y, a * (x ** 2 + y ** 2))
+    fig.add_subplot(gs[0, 1]).imshow(np.outer(np.arange(5), np.arange(4)) * a)
+    fig.add_subplot(gs[1, 1]).text(0.5, 0.5, f"a={a}", ha="center")
+
+
+@pytest.mark.parametrize("draw, grids, geometry", [
+    (draw_constrained, {"a": [0.25, 0.5, 1.0]}, dict(figsize=(4.0, 2.2), dpi=50)),
+    (draw_panels, {"a": [-1.0, 1.5], "b": [0.5, -1.0]}, dict(figsize=(3.2, 1.8), dpi=60)),
+    (draw_gridspec, {"a": [1, 2]}, dict(figsize=(3.0, 2.0), dpi=40)),
+    (draw_line, {"a": A, "b": B}, SMALL),
+])
+def test_fast_frames_equal_savefig_frames_byte_for_byte(draw, grids, geometry):
+    """Same figure, same pixels, same PNG: the fast path only skips work (an intermediate
+    PNG, savefig's extra draw pass for the layout engine), it changes nothing drawn."""
+    s = cl.slider(draw, **grids, **geometry)
+    for combo, png in zip(s.combos(), s.frames()):
+        assert png == _savefig_png(draw, combo, **geometry), combo
+    combo = next(s.combos())
+    rgba = np.asarray(decode(render_png(draw, combo, palette=None, **geometry)).convert("RGBA"))
+    assert np.array_equal(rgba, _savefig_png(draw, combo, palette=None, **geometry))
