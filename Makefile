@@ -33,8 +33,12 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	@touch $(NODE_STAMP)
 
-## make book: build the HTML book into _build/html (execution is cached)
+## make book [JOBS=2]: build the HTML book into _build/html (notebooks execute in parallel, JOBS at a time, into jupyter-book's cache)
+# scripts/execute_parallel.py first executes, in parallel, every notebook the build would
+# execute and is not in _build/.jupyter_cache yet (exactly as myst-nb would); the build
+# then finds them all cached. A failing notebook is reported with its traceback and stops.
 book: $(STAMP)
+	$(BIN)/python scripts/execute_parallel.py . $(if $(JOBS),--jobs $(JOBS))
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
 ## make test: the whole test suite (builds the book, runs nbgrader, drives Chromium)

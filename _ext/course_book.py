@@ -14,7 +14,12 @@ script (``const THEBE_JS_URL = ...``) twice, and the second copy throws "Identif
 'THEBE_JS_URL' has already been declared" on every page; the browser test requires a
 clean console.
 
-3. Drop the ipywidgets state that myst-nb embeds for executed notebooks. The course
+3. Ask calclib for every slider frame. ``cl.slider`` draws only the initial frame in a
+live kernel (the widget draws the others on demand); the static book needs them all in
+the page. ``setup()`` sets ``CALCLIB_STATIC_FRAMES=1`` in the Sphinx process, and the
+kernels that myst-nb/nbclient start for execution inherit it.
+
+4. Drop the ipywidgets state that myst-nb embeds for executed notebooks. The course
 loads no widget JavaScript in the static book (sliders use their pre-rendered HTML
 version, see calclib.sliders), so nothing reads that state; it only adds one encoded
 frame per slider to the page weight.
@@ -23,6 +28,7 @@ frame per slider to the page weight.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from shutil import copy2
 
@@ -99,6 +105,10 @@ def _accessible_toggles(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    # Forced, not setdefault: the execution cache keeps outputs by code only, so a build
+    # that ran with lazy frames would store one-frame sliders for every later build.
+    # (calclib.sliders.STATIC_FRAMES_ENV; not imported here, the extension needs no calclib)
+    os.environ["CALCLIB_STATIC_FRAMES"] = "1"
     # before sphinx-book-theme builds its header buttons (priority 501)
     app.connect("html-page-context", _add_ipynb_source, priority=500)
     app.connect("html-page-context", _clean_scripts, priority=900)

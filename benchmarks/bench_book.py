@@ -5,10 +5,15 @@
 Builds a fresh copy of the committed sources in a temporary folder (so the numbers do
 not depend on an existing _build), then prints:
 
-* cold build time (empty execution cache: every chapter executes),
-* warm rebuild time (nothing changed: nothing executes),
+* cold `make book` (empty execution cache): the notebooks pre-executed in parallel by
+  scripts/execute_parallel.py, then `jupyter-book build`; beside it the old serial build
+  (jupyter-book executing one notebook at a time) on another fresh copy,
+* warm `make book` (nothing changed: nothing executes),
+* one chapter's code edited (only that chapter executes),
+each with the baseline of issue 10 (cold 100 s, warm 6.4 s) and its target beside it,
 * executed pages and the execution time of each notebook (from the jupyter-cache records),
 * the size of each chapter page, with the number of sliders/frames and the frame bytes,
+  and the page budget (2 MB) beside it,
 * the execution time of each assignment's solution notebook (what a student runs).
 """
 
@@ -27,6 +32,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
+#: Issue 10's baseline (today's main, 2 cores) and targets, in seconds.
+BASELINE = {"cold": 100.0, "warm": 6.4}
+TARGET = {"cold": 45.0, "warm": 5.0, "edit": 15.0}
+#: Budget for one chapter page, frames included (bytes of its HTML file).
+PAGE_BUDGET = 2 * 2**20
+#: The chapter whose code the one-chapter-edit measurement changes.
+EDITED_CHAPTER = "chapters/ch02-vectors"
+
 
 def tracked_copy(dest: Path) -> None:
     files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
@@ -38,14 +51,42 @@ def tracked_copy(dest: Path) -> None:
             shutil.copy2(src, dest / f)
 
 
-def build(book: Path) -> float:
+def build(book: Path) -> tuple[float, int]:
+    """`jupyter-book build` as `make book` runs it: (seconds, notebooks it executed)."""
     t0 = time.perf_counter()
     proc = subprocess.run([str(BIN / "jupyter-book"), "build", str(book), "-W", "-n", "--keep-going"],
                           capture_output=True, text=True)
     dt = time.perf_counter() - t0
     if proc.returncode:
         sys.exit(f"build failed:\n{(proc.stdout + proc.stderr)[-4000:]}")
-    return dt
+    return dt, (proc.stdout + proc.stderr).count(": Executing notebook")
+
+
+def pre_execute(book: Path) -> tuple[float, list[str]]:
+    """scripts/execute_parallel.py (the first step of `make book`): (seconds, pages executed)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run([str(BIN / "python"), str(ROOT / "scripts" / "execute_parallel.py"),
+                           str(book)], capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if proc.returncode:
+        sys.exit(f"pre-execution failed:\n{(proc.stdout + proc.stderr)[-4000:]}")
+    return dt, re.findall(r"^\[execute_parallel\] executed:\s+(\S+)", proc.stdout, re.M)
+
+
+def make_book(book: Path) -> tuple[float, float, list[str], int]:
+    """`make book`: (pre-execution s, build s, pages pre-executed, pages the build executed)."""
+    pre, ran = pre_execute(book)
+    secs, build_ran = build(book)
+    return pre, secs, ran, build_ran
+
+
+def edit_code(path: Path) -> None:
+    """Change the code of the chapter's first code cell (a comment line at its end)."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("```{code-cell}"))
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("```"))
+    lines.insert(end, "# benchmark: this cell was edited\n")
+    path.write_text("".join(lines), encoding="utf-8")
 
 
 def execution_records(book: Path) -> list[tuple[str, float]]:
@@ -91,27 +132,57 @@ def solution_times() -> list[tuple[str, float]]:
     return out
 
 
+def _vs(secs: float, key: str) -> str:
+    parts = []
+    if key in BASELINE:
+        parts.append(f"baseline {BASELINE[key]:6.1f} s, x{secs / BASELINE[key]:.2f}")
+    if key in TARGET:
+        parts.append(f"target <= {TARGET[key]:.0f} s {'ok' if secs <= TARGET[key] else 'MISSED'}")
+    return "  (" + "; ".join(parts) + ")" if parts else ""
+
+
 def main() -> None:
     sys.path.insert(0, str(ROOT / "tests"))
     from conftest import chapter_files
 
     with tempfile.TemporaryDirectory(prefix="bench-book-") as tmp:
-        book = Path(tmp)
+        serial_book, book = Path(tmp) / "serial", Path(tmp) / "parallel"
+        tracked_copy(serial_book)
         tracked_copy(book)
-        cold = build(book)
-        warm = build(book)
+        serial, serial_ran = build(serial_book)
+        shutil.rmtree(serial_book)
+        cold = make_book(book)
+        warm = make_book(book)
+        edit_code(book / f"{EDITED_CHAPTER}.md")
+        edit = make_book(book)
         records = execution_records(book)
         weights = page_weights(book / "_build" / "html", chapter_files())
 
-    print(f"cold build (empty cache, executes every chapter): {cold:7.1f} s")
-    print(f"warm rebuild (nothing changed):                   {warm:7.1f} s")
+    def line(label: str, run, key: str) -> str:
+        pre, secs, ran, build_ran = run
+        return (f"{label:44s} {pre + secs:7.1f} s = {pre:5.1f} s pre-execution ({len(ran)} "
+                f"notebooks) + {secs:5.1f} s build ({build_ran} executed){_vs(pre + secs, key)}")
+
+    print("make book (notebooks pre-executed in parallel, then jupyter-book build):")
+    print(f"  {'cold, serial (old: jupyter-book executes)':44s} {serial:7.1f} s "
+          f"({serial_ran} notebooks executed one at a time){_vs(serial, 'cold')}")
+    print("  " + line("cold, parallel (empty cache)", cold, "cold"))
+    print(f"  {'':44s} parallel/serial: x{(cold[0] + cold[1]) / serial:.2f}")
+    print("  " + line("warm (nothing changed)", warm, "warm"))
+    print("  " + line(f"one chapter's code edited ({EDITED_CHAPTER})", edit, "edit"))
+    if edit[2] != [EDITED_CHAPTER] or edit[3] or warm[2] or warm[3] or cold[3]:
+        print("  WARNING: the cache was not used as expected (see the notebook counts above)")
     print(f"executed pages: {len(records)}")
     for name, secs in records:
         print(f"  {name:45s} {secs:6.2f} s")
-    print("chapter pages (HTML incl. inline slider frames):")
-    print(f"  {'page':32s} {'size':>9s} {'sliders':>8s} {'frames':>7s} {'frame bytes':>12s}")
+    print("chapter pages (HTML incl. inline slider frames), budget "
+          f"{PAGE_BUDGET / 2**20:.0f} MB per page:")
+    print(f"  {'page':32s} {'size':>9s} {'budget':>9s} {'':4s} {'sliders':>8s} {'frames':>7s} "
+          f"{'frame bytes':>12s}")
     for page, size, sliders, frames, fbytes in weights:
-        print(f"  {page:32s} {size / 2**20:7.2f} MB {sliders:8d} {frames:7d} {fbytes / 2**20:9.2f} MB")
+        verdict = "ok" if size <= PAGE_BUDGET else "OVER"
+        print(f"  {page:32s} {size / 2**20:7.2f} MB {PAGE_BUDGET / 2**20:6.2f} MB {verdict:4s} "
+              f"{sliders:8d} {frames:7d} {fbytes / 2**20:9.2f} MB")
     print("assignment solutions executed with nbclient (what a student runs):")
     for name, secs in solution_times():
         print(f"  {name:45s} {secs:6.2f} s")

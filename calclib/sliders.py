@@ -16,6 +16,14 @@ is given (testable on its own, no pyplot state), then one line::
 
     cl.slider(draw_angle, theta=np.linspace(0, 180, 19), caption="...")
 
+When frames are drawn: the static book's build sets the environment variable
+``CALCLIB_STATIC_FRAMES`` (``_ext/course_book.py``), which the kernels that execute the
+chapters inherit; there :func:`slider` draws every frame at once, for the HTML version. Anywhere else (a
+student's Jupyter) it draws only the initial frame; the widget draws the others when the
+slider reaches them (each once, memoized) and the ``text/html`` representation, what a
+saved notebook shows without a kernel, is that frame with a note. :meth:`StaticSlider.frames`
+and :meth:`StaticSlider.to_html` always give every frame (drawing the missing ones).
+
 Page weight: each frame is a palette PNG; :data:`MAX_FRAMES` caps the frames of one
 slider and ``benchmarks/bench_book.py`` reports the weight of every page.
 
@@ -30,6 +38,8 @@ import io
 import itertools
 import json
 import numbers
+import os
+import sys
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
@@ -37,7 +47,8 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["Param", "StaticSlider", "slider", "render_png", "MAX_FRAMES"]
+__all__ = ["Param", "StaticSlider", "slider", "render_png", "MAX_FRAMES", "STATIC_FRAMES_ENV",
+           "static_frames_wanted"]
 
 #: Upper bound on frames (the product of all parameter grids) in one slider.
 MAX_FRAMES = 120
@@ -47,6 +58,15 @@ DEFAULT_DPI = 80
 #: Colours kept in the palette PNG; plots use few colours, so this is visually lossless
 #: for line art and saves ~60 % against RGBA PNG.
 PALETTE_COLORS = 128
+#: Environment variable that asks :func:`slider` for every frame up front (the static
+#: book's build sets it; see ``_ext/course_book.py``). Unset, "", "0", "false" or "no":
+#: lazy frames (a live kernel).
+STATIC_FRAMES_ENV = "CALCLIB_STATIC_FRAMES"
+
+
+def static_frames_wanted() -> bool:
+    """True when this process renders for the static book (``CALCLIB_STATIC_FRAMES`` set)."""
+    return os.environ.get(STATIC_FRAMES_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
 @dataclass(frozen=True)
@@ -111,19 +131,35 @@ def render_png(draw: Callable[..., Any], values: Mapping[str, Any], *,
     Uses ``matplotlib.figure.Figure`` directly (no pyplot), so frames never leak into a
     notebook's inline output and never share state. With ``palette`` set, the PNG is
     quantized to that many colours (``None`` keeps full RGBA).
+
+    The pixels are those of ``fig.savefig(format="png", facecolor="white")`` (the tests
+    compare both, byte for byte), but the frame goes from the Agg canvas's RGBA buffer
+    straight to Pillow: no intermediate PNG to encode and decode again, and the layout
+    engine runs once, without the whole extra draw pass that ``savefig`` makes for it.
     """
-    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
-    draw(fig, **values)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-    if palette is None:
-        return buf.getvalue()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from PIL import Image  # Pillow is a dependency of matplotlib
 
-    buf.seek(0)
-    img = Image.open(buf).convert("RGB").quantize(colors=palette, method=Image.Quantize.MEDIANCUT,
-                                                  dither=Image.Dither.NONE)
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    canvas = FigureCanvasAgg(fig)
+    draw(fig, **values)
+    fig.set_dpi(dpi)                      # as savefig(dpi=dpi) does
+    fig.patch.set_facecolor("white")      # savefig(facecolor="white")
+    engine = fig.get_layout_engine()
+    if engine is not None and fig.axes:
+        # savefig lays out in a pre-draw pass, then draws with the engine switched off;
+        # the engine itself needs only a renderer for text extents
+        engine.execute(fig)
+        fig.set_layout_engine("none")
+    canvas.draw()
+    rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
+                            "raw", "RGBA", 0, 1)
     out = io.BytesIO()
+    if palette is None:
+        rgba.save(out, format="PNG")
+        return out.getvalue()
+    img = rgba.convert("RGB").quantize(colors=palette, method=Image.Quantize.MEDIANCUT,
+                                       dither=Image.Dither.NONE)
     img.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
@@ -146,7 +182,8 @@ class StaticSlider:
     alt: Any = ""
     figsize: tuple = DEFAULT_FIGSIZE
     dpi: int = DEFAULT_DPI
-    _frames: list | None = field(default=None, repr=False)
+    eager: bool = False
+    _cache: dict = field(default_factory=dict, repr=False)   # flat frame index -> PNG
     _widget: Any = field(default=None, repr=False)
 
     # -- the frames -------------------------------------------------------------------
@@ -156,12 +193,59 @@ class StaticSlider:
         for vals in itertools.product(*(p.values for p in self.params)):
             yield dict(zip(names, vals))
 
+    @property
+    def sizes(self) -> list[int]:
+        return [len(p.values) for p in self.params]
+
+    def n_frames(self) -> int:
+        return int(np.prod(self.sizes))
+
+    def index_of(self, values: Mapping) -> int:
+        """The flat (C-order) index of the frame at ``values`` (grid values)."""
+        idx = tuple(p.values.index(values[p.name]) for p in self.params)
+        return int(np.ravel_multi_index(idx, self.sizes))
+
+    def _render(self, values: Mapping) -> bytes:
+        return render_png(self.draw, values, figsize=self.figsize, dpi=self.dpi)
+
+    def frame(self, values: Mapping) -> bytes:
+        """The frame at ``values`` as PNG bytes: drawn on first request, then memoized."""
+        k = self.index_of(values)
+        if k not in self._cache:
+            self._cache[k] = self._render(values)
+        return self._cache[k]
+
     def frames(self) -> list[bytes]:
-        """Every frame as PNG bytes, rendered once and cached."""
-        if self._frames is None:
-            self._frames = [render_png(self.draw, c, figsize=self.figsize, dpi=self.dpi)
-                            for c in self.combos()]
-        return self._frames
+        """Every frame as PNG bytes in C order; draws only the ones not drawn yet."""
+        return [self.frame(c) for c in self.combos()]
+
+    def is_complete(self) -> bool:
+        """Whether every frame has been drawn (the full static HTML costs nothing more)."""
+        return len(self._cache) == self.n_frames()
+
+    def _prepare(self) -> None:
+        """Called by :func:`slider`: draw the initial frame (eager: every frame) now, so a
+        broken or impure ``draw`` fails in the cell that makes the slider."""
+        plt = sys.modules.get("matplotlib.pyplot")
+        before = set(plt.get_fignums()) if plt is not None else None
+        first = self.frame(self.initial)
+        plt = sys.modules.get("matplotlib.pyplot")
+        if plt is not None and before is not None and set(plt.get_fignums()) - before:
+            for num in set(plt.get_fignums()) - before:
+                plt.close(num)
+            raise ValueError(
+                f"{_name(self.draw)} opened a pyplot figure: a slider's draw(fig, **values) "
+                "must draw only on the fig it is given (fig.subplots()), never with plt")
+        if not self.eager:
+            return
+        self.frames()
+        # every frame is drawn anyway: one more drawing of the first frame proves that
+        # draw is pure (same values, same picture) before the book embeds 100 frames
+        if self._render(self.initial) != first:
+            raise ValueError(
+                f"{_name(self.draw)} is not pure: two drawings at {self.initial} differ; "
+                "draw must depend only on its values (no random numbers without a fixed "
+                "seed, no state kept between calls)")
 
     def frame_alt(self, values: Mapping) -> str:
         """The alt text of the frame at ``values``: what *this* frame shows.
@@ -187,7 +271,7 @@ class StaticSlider:
         """Self-contained HTML: range inputs, the frames and a tiny inline script."""
         el_id = "cl-slider-" + uuid.uuid4().hex[:12]
         data = {
-            "sizes": [len(p.values) for p in self.params],
+            "sizes": self.sizes,
             "labels": [[p.text(v) for v in p.values] for p in self.params],
             "frames": [base64.b64encode(f).decode("ascii") for f in self.frames()],
             "alts": [self.frame_alt(c) for c in self.combos()],
@@ -221,6 +305,25 @@ class StaticSlider:
             + "</figure>"
         )
 
+    def to_preview_html(self) -> str:
+        """What a notebook shows without a kernel when the frames were drawn lazily: the
+        initial frame, the values it shows and a note that the slider needs a kernel."""
+        first = base64.b64encode(self.frame(self.initial)).decode("ascii")
+        alt = html.escape(self.frame_alt(self.initial), quote=True)
+        shown = ", ".join(f"{html.escape(p.label)} = {html.escape(p.text(self.initial[p.name]))}"
+                          for p in self.params)
+        caption = (f'<figcaption class="cl-slider-caption">{html.escape(self.caption)}</figcaption>'
+                   if self.caption else "")
+        return (
+            '<figure class="cl-slider cl-slider-preview">'
+            f'<img class="cl-slider-frame" alt="{alt}" src="data:image/png;base64,{first}">'
+            + caption
+            + f'<p class="cl-slider-note">Shown: {shown}. The other {self.n_frames() - 1} '
+            "positions of this slider render when the notebook runs in a kernel "
+            "(run the cell), and in the course's static book.</p>"
+            + "</figure>"
+        )
+
     # -- live widget ------------------------------------------------------------------
     def widget(self):
         """The live ipywidgets version: one slider per parameter above an Image."""
@@ -238,15 +341,10 @@ class StaticSlider:
                 style={"description_width": "initial"},
                 layout=w.Layout(width="min(100%, 34em)"),
             ))
-        image = w.Image(format="png", value=self._png_for(self.initial))
-        cache: dict = {}
+        image = w.Image(format="png", value=self.frame(self.initial))
 
         def redraw(_change=None):
-            values = {p.name: c.value for p, c in zip(self.params, controls)}
-            key = tuple(values.values())
-            if key not in cache:
-                cache[key] = self._png_for(values)
-            image.value = cache[key]
+            image.value = self.frame({p.name: c.value for p, c in zip(self.params, controls)})
 
         for c in controls:
             c.observe(redraw, names="value")
@@ -256,17 +354,12 @@ class StaticSlider:
         self._widget = w.VBox(parts)
         return self._widget
 
-    def _png_for(self, values):
-        if self._frames is not None:
-            idx = tuple(p.values.index(values[p.name]) for p in self.params)
-            return self._frames[int(np.ravel_multi_index(idx, [len(p.values) for p in self.params]))]
-        return render_png(self.draw, values, figsize=self.figsize, dpi=self.dpi)
-
     # -- display ----------------------------------------------------------------------
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = {"text/plain": f"<slider: {', '.join(p.name for p in self.params)}; "
-                                f"{len(list(self.combos()))} frames>",
-                  "text/html": self.to_html()}
+                                f"{self.n_frames()} frames>",
+                  "text/html": (self.to_html() if self.eager or self.is_complete()
+                                else self.to_preview_html())}
         try:
             view = self.widget()._repr_mimebundle_()
         except Exception:  # no ipywidgets comm available: the HTML version still works
@@ -274,6 +367,10 @@ class StaticSlider:
         if view:
             bundle.update({k: v for k, v in view.items() if k != "text/plain"})
         return bundle
+
+
+def _name(fn) -> str:
+    return getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or repr(fn)
 
 
 def slider(draw: Callable[..., Any], *, caption: str = "", alt: str | Callable[..., str] = "",
@@ -303,7 +400,9 @@ def slider(draw: Callable[..., Any], *, caption: str = "", alt: str | Callable[.
     -------
     StaticSlider
         Display it (last expression of a cell): Jupyter shows the live widget, the static
-        book shows the pre-rendered version.
+        book shows the pre-rendered version. The initial frame is drawn now (every frame
+        when ``CALCLIB_STATIC_FRAMES`` is set, as in the book's build), so errors in
+        ``draw`` show in this cell.
     """
     if not callable(draw):
         raise TypeError(f"draw must be a function draw(fig, **values), got {type(draw).__name__}")
@@ -340,5 +439,7 @@ def slider(draw: Callable[..., Any], *, caption: str = "", alt: str | Callable[.
         unknown = set(initial) - {p.name for p in ps}
         if unknown:
             raise ValueError(f"initial names unknown parameters: {sorted(unknown)}")
-    return StaticSlider(draw=draw, params=ps, initial=start, caption=caption, alt=alt,
-                        figsize=tuple(figsize), dpi=int(dpi))
+    s = StaticSlider(draw=draw, params=ps, initial=start, caption=caption, alt=alt,
+                     figsize=tuple(figsize), dpi=int(dpi), eager=static_frames_wanted())
+    s._prepare()
+    return s

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 import calclib as cl
-from calclib.sliders import MAX_FRAMES, Param, StaticSlider, render_png
+from calclib.sliders import MAX_FRAMES, STATIC_FRAMES_ENV, Param, StaticSlider, render_png
 
 matplotlib.use("Agg")
 
@@ -45,6 +45,12 @@ def draw_one(fig, a):
     ax.set_axis_off()
     ax.set_ylim(-3, 3)
     ax.axhline(a, color="tab:blue", lw=6)
+
+
+@pytest.fixture(autouse=True)
+def live_kernel(monkeypatch):
+    """Every test runs as in a student's kernel (lazy frames) unless it sets the variable."""
+    monkeypatch.delenv(STATIC_FRAMES_ENV, raising=False)
 
 
 def decode(png: bytes) -> Image.Image:
@@ -206,10 +212,12 @@ def test_draw_called_once_per_frame_with_the_right_values():
         fig.subplots().set_axis_off()
 
     s = cl.slider(recording_draw, a=A, b=B, c=[10, 20], **SMALL)
-    assert calls == []                                    # nothing drawn until needed
+    first = {"a": 0.0, "b": 1, "c": 20}                   # the middle values
+    assert calls == [("Figure", first)]                   # only the initial frame so far
     frames = s.frames()
     expected = [{"a": a, "b": b, "c": c} for a in A for b in B for c in (10, 20)]
-    assert calls == [("Figure", e) for e in expected]     # C order: last parameter fastest
+    # then the others in C order (last parameter fastest), the initial one not again
+    assert calls == [("Figure", first)] + [("Figure", e) for e in expected if e != first]
     assert len(frames) == len(A) * len(B) * 2
     s.frames()
     assert len(calls) == len(expected)                    # cached, not redrawn
@@ -410,3 +418,199 @@ def test_alt_function_describes_each_frame():
         bad.frame_alt({"a": 1.0})
     with pytest.raises(TypeError, match="alt must be"):
         cl.slider(lambda fig, a: fig.subplots(), a=[1.0, 2.0], alt=3)
+
+
+# --------------------------------------------------------------------------------------
+# lazy frames in a live kernel, every frame for the static book
+# --------------------------------------------------------------------------------------
+
+def _counting(draw):
+    calls = []
+
+    def counted(fig, **values):
+        calls.append(values)
+        draw(fig, **values)
+
+    return counted, calls
+
+
+def test_live_kernel_draws_only_the_initial_frame():
+    draw, calls = _counting(draw_line)
+    s = cl.slider(draw, a=A, b=B, **SMALL)
+    assert calls == [{"a": 0.0, "b": 1}] and not s.eager and not s.is_complete()
+
+
+def test_live_widget_draws_each_new_position_once():
+    draw, calls = _counting(draw_line)
+    s = cl.slider(draw, a=A, b=B, **SMALL)
+    sliders, image = _controls(s.widget())
+    assert len(calls) == 1                                # the widget reuses the first frame
+    sliders[0].value = 2.0
+    assert calls[1:] == [{"a": 2.0, "b": 1}]
+    assert bytes(image.value) == render_png(draw_line, {"a": 2.0, "b": 1}, **SMALL)
+    sliders[0].value = 0.0                                # back: both frames memoized
+    sliders[0].value = 2.0
+    assert len(calls) == 2
+    assert bytes(image.value) == render_png(draw_line, {"a": 2.0, "b": 1}, **SMALL)
+
+
+def test_live_html_is_the_initial_frame_and_says_a_kernel_renders_the_rest():
+    draw, calls = _counting(draw_line)
+    s = cl.slider(draw, a=A, b=B, initial={"a": 2.0, "b": -1}, caption="Move a & b", **SMALL)
+    bundle = s._repr_mimebundle_()
+    html = bundle["text/html"]
+    assert len(calls) == 1                                # displaying draws nothing more
+    assert "render when the notebook runs in a kernel" in html
+    assert "Shown: a = 2, b = -1." in html
+    parser = _Collector()
+    parser.feed(html)
+    [img] = [a for t, a in parser.tags if t == "img"]
+    assert img["src"] == "data:image/png;base64," + base64.b64encode(
+        render_png(draw_line, {"a": 2.0, "b": -1}, **SMALL)).decode("ascii")
+    assert img["alt"] == "Move a & b. Shown: a = 2, b = -1."
+    assert parser.scripts == [] and parser.text["figcaption"] == ["Move a & b"]
+    assert bundle["text/plain"] == f"<slider: a, b; {len(A) * len(B)} frames>"
+
+
+def test_live_to_html_still_embeds_every_frame():
+    draw, calls = _counting(draw_line)
+    s = cl.slider(draw, a=A, b=B, **SMALL)
+    data = json.loads(re.search(r'<script type="application/json">(.*?)</script>',
+                                s.to_html()).group(1))
+    assert len(data["frames"]) == len(A) * len(B) == len(calls)   # each drawn once
+    assert [base64.b64decode(f) for f in data["frames"]] == [
+        render_png(draw_line, {"a": a, "b": b}, **SMALL) for a in A for b in B]
+    assert s.is_complete()
+    assert "cl-slider-preview" not in s._repr_mimebundle_()["text/html"]  # now the full one
+
+
+@pytest.mark.parametrize("value", ["1", "yes"])
+def test_static_book_draws_every_frame_at_construction(monkeypatch, value):
+    monkeypatch.setenv(STATIC_FRAMES_ENV, value)
+    draw, calls = _counting(draw_line)
+    s = cl.slider(draw, a=A, b=B, **SMALL)
+    assert s.eager and s.is_complete()
+    every = [{"a": a, "b": b} for a in A for b in B]
+    # every frame once, then the initial frame a second time: the purity check
+    assert sorted(map(str, calls)) == sorted(map(str, every + [{"a": 0.0, "b": 1}]))
+    n = len(calls)
+    html = s._repr_mimebundle_()["text/html"]
+    assert len(calls) == n and "cl-slider-preview" not in html
+    assert len(json.loads(re.search(r'<script type="application/json">(.*?)</script>',
+                                    html).group(1))["frames"]) == len(A) * len(B)
+
+
+@pytest.mark.parametrize("value", ["", "0", "false", "no"])
+def test_static_variable_off_values_mean_lazy(monkeypatch, value):
+    monkeypatch.setenv(STATIC_FRAMES_ENV, value)
+    draw, calls = _counting(draw_one)
+    assert not cl.slider(draw, a=A, **SMALL).eager and len(calls) == 1
+
+
+@pytest.mark.parametrize("static", [False, True])
+def test_validation_happens_at_construction_in_both_modes(monkeypatch, static):
+    if static:
+        monkeypatch.setenv(STATIC_FRAMES_ENV, "1")
+    with pytest.raises(ValueError, match="exceed MAX_FRAMES"):
+        cl.slider(draw_line, a=range(11), b=range(11))
+    with pytest.raises(TypeError, match="must be a sequence"):
+        cl.slider(draw_one, a=5)
+
+    def broken(fig, a):
+        raise RuntimeError(f"broken at {a}")
+
+    with pytest.raises(RuntimeError, match="broken at 1"):      # draw runs in this cell
+        cl.slider(broken, a=[0, 1, 2])
+
+    import matplotlib.pyplot as plt
+
+    def uses_pyplot(fig, a):
+        plt.figure()
+        plt.plot([0, a])
+
+    before = plt.get_fignums()
+    with pytest.raises(ValueError, match="opened a pyplot figure"):
+        cl.slider(uses_pyplot, a=[0, 1, 2], **SMALL)
+    assert plt.get_fignums() == before                          # and it is closed again
+
+
+def test_static_book_rejects_an_impure_draw(monkeypatch):
+    monkeypatch.setenv(STATIC_FRAMES_ENV, "1")
+    state = {"n": 0}
+
+    def drifting(fig, a):
+        state["n"] += 1
+        draw_one(fig, a + 0.2 * state["n"])
+
+    with pytest.raises(ValueError, match=r"drifting is not pure: two drawings at \{'a': 1"):
+        cl.slider(drifting, a=[0, 1, 2], **SMALL)
+
+
+# --------------------------------------------------------------------------------------
+# the fast frame path: the same bytes as Figure.savefig
+# --------------------------------------------------------------------------------------
+
+def _savefig_png(draw, values, figsize, dpi, palette=128):
+    """The frame as render_png made it before the fast path: savefig, decode, quantize."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=dpi, layout="constrained")
+    draw(fig, **values)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    buf.seek(0)
+    if palette is None:
+        return np.asarray(Image.open(buf).convert("RGBA"))
+    img = Image.open(buf).convert("RGB").quantize(colors=palette, method=Image.Quantize.MEDIANCUT,
+                                                  dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def draw_constrained(fig, a):
+    """The default layout engine (constrained), labels, a legend and a suptitle."""
+    ax1, ax2 = fig.subplots(1, 2)
+    x = np.linspace(-2, 2, 50)
+    ax1.plot(x, a * x ** 2, label=f"a = {a:g}")
+    ax1.set_xlabel("x")
+    ax1.set_ylabel("$a x^2$")
+    ax1.legend(loc="upper center", fontsize=7)
+    ax2.bar(["p", "q"], [a, 1 - a], color=["tab:orange", "0.6"])
+    fig.suptitle(rf"$\alpha = {a:.2f}$", fontsize=9)
+
+
+def draw_panels(fig, a, b):
+    """Fixed margins (no layout engine), as chapters do with cl.plotting.panels."""
+    ax, ax_f = cl.plotting.panels(fig, 2)
+    cl.plotting.plane(ax, 2.0)
+    cl.plotting.arrow(ax, (a, b), label="v")
+    ax_f.fill_between([0, 1], [0, a], alpha=0.3)
+    ax_f.set_facecolor("0.95")
+    fig.set_facecolor("lightyellow")          # savefig(facecolor="white") overrides it
+
+
+def draw_gridspec(fig, a):
+    fig.set_layout_engine(None)
+    gs = fig.add_gridspec(2, 2, left=0.1, right=0.95, bottom=0.15, top=0.9)
+    x, y = np.meshgrid(np.linspace(-1, 1, 30), np.linspace(-1, 1, 30))
+    fig.add_subplot(gs[:, 0]).contourf(x, y, a * (x ** 2 + y ** 2))
+    fig.add_subplot(gs[0, 1]).imshow(np.outer(np.arange(5), np.arange(4)) * a)
+    fig.add_subplot(gs[1, 1]).text(0.5, 0.5, f"a={a}", ha="center")
+
+
+@pytest.mark.parametrize("draw, grids, geometry", [
+    (draw_constrained, {"a": [0.25, 0.5, 1.0]}, dict(figsize=(4.0, 2.2), dpi=50)),
+    (draw_panels, {"a": [-1.0, 1.5], "b": [0.5, -1.0]}, dict(figsize=(3.2, 1.8), dpi=60)),
+    (draw_gridspec, {"a": [1, 2]}, dict(figsize=(3.0, 2.0), dpi=40)),
+    (draw_line, {"a": A, "b": B}, SMALL),
+])
+def test_fast_frames_equal_savefig_frames_byte_for_byte(draw, grids, geometry):
+    """Same figure, same pixels, same PNG: the fast path only skips work (an intermediate
+    PNG, savefig's extra draw pass for the layout engine), it changes nothing drawn."""
+    s = cl.slider(draw, **grids, **geometry)
+    for combo, png in zip(s.combos(), s.frames()):
+        assert png == _savefig_png(draw, combo, **geometry), combo
+    combo = next(s.combos())
+    rgba = np.asarray(decode(render_png(draw, combo, palette=None, **geometry)).convert("RGBA"))
+    assert np.array_equal(rgba, _savefig_png(draw, combo, palette=None, **geometry))
