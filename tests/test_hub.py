@@ -218,6 +218,11 @@ class Hub(NamedTuple):
 def hub(pg, tmp_path_factory) -> Hub:
     if os.geteuid() != 0:
         pytest.skip("separate student users need root")
+    closed = [d for d in [ROOT, *ROOT.parents] if not d.stat().st_mode & 0o001]
+    assert not closed, (
+        f"the students (separate Unix users) run the course's .venv, but {closed[0]} is not "
+        f"searchable by other users (mode {closed[0].stat().st_mode & 0o777:o}): check the "
+        "course out under a directory they can traverse, or chmod o+x it")
     python = student_python()
     base = Path(tempfile.mkdtemp(prefix="calc3ml-hub-"))  # pytest's tmp is 0700 root
     base.chmod(0o755)
