@@ -4,7 +4,6 @@ file exists and, for `#fragment` links, holds an element with that id)."""
 
 from __future__ import annotations
 
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
@@ -12,9 +11,6 @@ from urllib.parse import unquote, urldefrag, urlsplit
 import pytest
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 class _Links(HTMLParser):
@@ -79,18 +75,6 @@ def test_the_link_check_finds_a_broken_link(tmp_path):
     (tmp_path / "b.html").write_text('<p id="there"></p>')
     assert broken_links(tmp_path) == ["a.html: b.html#here (no element with id 'here')",
                                       "a.html: c.html (no such file)"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (see .ci/run)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize("query, expected", [

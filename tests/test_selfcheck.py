@@ -5,15 +5,11 @@ the keyboard alone is enough. One test drives the block on the built chapter 1 p
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest
 
 import calclib as cl
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 def _block():
@@ -70,17 +66,6 @@ def test_pictures_need_one_alt_text_each():
 
 
 # ---- in Chromium ----
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (see .ci/run)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, url):
