@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import re
 
-import jupytext
 import matplotlib
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
 
 import calclib
 
+from chapter_harness import frame, grid, run_chapter
 from conftest import ROOT
 
 matplotlib.use("Agg")
@@ -30,55 +29,19 @@ VERDICTS = re.compile(r"max|min|orthogonal|eigen|diverge|converge|agree|best|zer
                       re.I)
 
 
-def _python(source: str) -> str:
-    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
-
-
 @pytest.fixture(scope="module")
 def chapter():
     """The namespace after running the chapter; sliders and glued values recorded."""
-    sliders, glued = [], {}
-    real_slider = calclib.slider
-
-    def record_slider(draw, **kwargs):
-        s = real_slider(draw, **kwargs)          # validates the grid; renders nothing
-        sliders.append(s)
-        return s
-
-    def record_glue(name, value, display=True):
-        assert name not in glued, f"glue name {name!r} used twice"
-        glued[name] = value
-
-    nb = jupytext.read(CHAPTER)
-    ns: dict = {"__name__": "ch02"}
-    calclib.slider = record_slider
-    try:
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            if "raises-exception" in cell.metadata.get("tags", []):
-                with pytest.raises(ValueError):
-                    exec(_python(cell.source), ns)
-                continue
-            exec(_python(cell.source), ns)
-            ns["glue"] = record_glue             # after the imports cell
-    finally:
-        calclib.slider = real_slider
-        matplotlib.pyplot.close("all")
-    ns["_sliders"] = {s.draw.__name__: s for s in sliders}
-    ns["_glued"] = glued
+    run = run_chapter(CHAPTER)
+    assert all(isinstance(e, ValueError) for e in run.raised), run.raised
+    ns = run.ns
+    ns["_sliders"] = run.sliders
+    ns["_glued"] = run.glued
     return ns
 
 
-def _grid(slider, name):
-    return np.array(next(p.values for p in slider.params if p.name == name), dtype=float)
-
-
-def _frame(slider, **values) -> Figure:
-    fig = Figure(figsize=slider.figsize, dpi=slider.dpi, layout="constrained")
-    slider.draw(fig, **values)
-    return fig
+_grid = grid
+_frame = frame
 
 
 def _dots(ax):

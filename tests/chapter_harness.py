@@ -1,0 +1,116 @@
+"""Run a chapter's code the way the book does, but record instead of display.
+
+Every ``tests/test_chNN_facts.py`` starts from :func:`run_chapter`: the chapter's code cells
+are executed in order in one namespace; ``cl.slider`` is the real one (it validates the
+grid; outside a book build it renders no frame) and is recorded; ``glue`` is recorded; a
+cell tagged ``raises-exception`` must raise. The tests then draw single frames with
+:func:`frame` and read grids with :func:`grid`, so they see the very draw functions, grids
+and glued numbers the reader sees.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jupytext
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+import calclib  # noqa: E402
+
+GLUE_TEXT = re.compile(r"\{glue:text\}`(\w+)")
+
+
+@dataclass
+class ChapterRun:
+    path: Path
+    ns: dict
+    sliders: dict = field(default_factory=dict)   # draw function name -> StaticSlider
+    glued: dict = field(default_factory=dict)     # glue name -> value
+    raised: list = field(default_factory=list)    # exceptions of raises-exception cells
+
+    @property
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    def glue_names_in_prose(self) -> set[str]:
+        return set(GLUE_TEXT.findall(self.text))
+
+
+def _python(source: str) -> str:
+    """The cell's source without IPython magics (lines starting with % or !)."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+
+
+def run_chapter(path: Path) -> ChapterRun:
+    """Execute the chapter's code cells; record sliders, glued values and expected errors."""
+    run = ChapterRun(path=Path(path), ns={"__name__": Path(path).stem})
+    real_slider = calclib.slider
+
+    def record_slider(draw, **kwargs):
+        s = real_slider(draw, **kwargs)
+        name = draw.__name__
+        if name in run.sliders:
+            raise AssertionError(f"two sliders draw with {name}: give each its own function")
+        run.sliders[name] = s
+        return s
+
+    def record_glue(name, value, display=True):
+        if name in run.glued:
+            raise AssertionError(f"glue name {name!r} used twice")
+        run.glued[name] = value
+
+    cells = [c for c in jupytext.read(path).cells if c.cell_type == "code"]
+    calclib.slider = record_slider
+    try:
+        for n, cell in enumerate(cells, start=1):
+            src = compile(_python(cell.source), f"{run.path.name}, code cell {n}", "exec")
+            if "raises-exception" in cell.metadata.get("tags", []):
+                try:
+                    exec(src, run.ns)
+                except Exception as exc:  # noqa: BLE001 - the cell's point is to raise
+                    run.raised.append(exc)
+                else:
+                    raise AssertionError(f"{run.path.name}, code cell {n} is tagged "
+                                         "raises-exception but raised nothing")
+            else:
+                exec(src, run.ns)
+            if n == 1:
+                run.ns["glue"] = record_glue          # the imports cell brought the real one
+    finally:
+        calclib.slider = real_slider
+        matplotlib.pyplot.close("all")
+    return run
+
+
+def grid(slider, name: str) -> np.ndarray:
+    """The values of one of a slider's parameters, as floats."""
+    for p in slider.params:
+        if p.name == name:
+            return np.array(p.values, dtype=float)
+    raise KeyError(f"{slider.draw.__name__} has no parameter {name!r}: "
+                   f"{[p.name for p in slider.params]}")
+
+
+def frame(slider, **values) -> Figure:
+    """One frame of the slider, drawn on a fresh figure the size the book uses."""
+    fig = Figure(figsize=slider.figsize, dpi=slider.dpi, layout="constrained")
+    slider.draw(fig, **values)
+    return fig
+
+
+def titles(fig: Figure) -> list[str]:
+    return [ax.get_title() for ax in fig.axes]
+
+
+def plain_numbers(glued: dict) -> dict:
+    """Glued values that are not plain int/float (NumPy scalars print as 'np.float64(…)')."""
+    return {k: type(v).__name__ for k, v in glued.items()
+            if type(v) not in (int, float, str)}
