@@ -14,10 +14,13 @@ script (``const THEBE_JS_URL = ...``) twice, and the second copy throws "Identif
 'THEBE_JS_URL' has already been declared" on every page; the browser test requires a
 clean console.
 
-3. Ask calclib for every slider frame. ``cl.slider`` draws only the initial frame in a
-live kernel (the widget draws the others on demand); the static book needs them all in
-the page. ``setup()`` sets ``CALCLIB_STATIC_FRAMES=1`` in the Sphinx process, and the
-kernels that myst-nb/nbclient start for execution inherit it.
+3. Ask calclib for every slider frame, and keep them. ``cl.slider`` draws only the
+initial frame in a live kernel (the widget draws the others on demand); the static book
+needs them all in the page. ``setup()`` puts :func:`execution_environment` into the
+Sphinx process's environment (``CALCLIB_STATIC_FRAMES=1``, and ``CALCLIB_FRAME_CACHE``,
+the persistent frame cache ``_build/.frame_cache`` of calclib.frame_cache), and the
+kernels that myst-nb/nbclient start for execution inherit it. scripts/execute_parallel.py,
+which executes the notebooks before the build, applies the same function.
 
 4. Drop the ipywidgets state that myst-nb embeds for executed notebooks. The course
 loads no widget JavaScript in the static book (sliders use their pre-rendered HTML
@@ -104,11 +107,20 @@ def _accessible_toggles(app, pagename, templatename, context, doctree):
                                        "<summary>")
 
 
+def execution_environment(srcdir) -> dict[str, str]:
+    """The environment variables the chapters' kernels need in a build of the book.
+
+    (calclib.sliders.STATIC_FRAMES_ENV and calclib.frame_cache.FRAME_CACHE_ENV; not
+    imported here, the extension needs no calclib.)
+    """
+    return {"CALCLIB_STATIC_FRAMES": "1",
+            "CALCLIB_FRAME_CACHE": str(Path(srcdir).absolute() / "_build" / ".frame_cache")}
+
+
 def setup(app):
     # Forced, not setdefault: the execution cache keeps outputs by code only, so a build
     # that ran with lazy frames would store one-frame sliders for every later build.
-    # (calclib.sliders.STATIC_FRAMES_ENV; not imported here, the extension needs no calclib)
-    os.environ["CALCLIB_STATIC_FRAMES"] = "1"
+    os.environ.update(execution_environment(app.srcdir))
     # before sphinx-book-theme builds its header buttons (priority 501)
     app.connect("html-page-context", _add_ipynb_source, priority=500)
     app.connect("html-page-context", _clean_scripts, priority=900)

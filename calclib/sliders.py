@@ -47,6 +47,8 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from . import frame_cache
+
 __all__ = ["Param", "StaticSlider", "slider", "render_png", "MAX_FRAMES", "STATIC_FRAMES_ENV",
            "static_frames_wanted"]
 
@@ -185,6 +187,11 @@ class StaticSlider:
     eager: bool = False
     _cache: dict = field(default_factory=dict, repr=False)   # flat frame index -> PNG
     _widget: Any = field(default=None, repr=False)
+    #: frames drawn by ``draw`` / read from the persistent frame cache (calclib.frame_cache)
+    rendered: int = field(default=0, repr=False)
+    from_disk: int = field(default=0, repr=False)
+    _fingerprint: Any = field(default=False, repr=False)     # False: not computed yet
+    _reload: bool = field(default=True, repr=False)          # read stored frames
 
     # -- the frames -------------------------------------------------------------------
     def combos(self):
@@ -206,13 +213,38 @@ class StaticSlider:
         return int(np.ravel_multi_index(idx, self.sizes))
 
     def _render(self, values: Mapping) -> bytes:
+        self.rendered += 1
         return render_png(self.draw, values, figsize=self.figsize, dpi=self.dpi)
+
+    def _disk_key(self, values: Mapping) -> str | None:
+        """The frame's key in the persistent cache; None: no cache (a live kernel, which
+        draws lazily while the chapter's globals may change, or an uncacheable draw)."""
+        if not self.eager or frame_cache.cache_dir() is None:
+            return None
+        if self._fingerprint is False:
+            self._fingerprint = frame_cache.slider_fingerprint(self.draw)
+        if self._fingerprint is None:
+            return None
+        return frame_cache.frame_key(self._fingerprint, dict(values), self.figsize, self.dpi,
+                                     PALETTE_COLORS)
+
+    def _draw_or_load(self, values: Mapping) -> bytes:
+        key = self._disk_key(values)
+        if key is not None and self._reload:
+            png = frame_cache.load(frame_cache.cache_dir(), key)
+            if png is not None:
+                self.from_disk += 1
+                return png
+        png = self._render(values)
+        if key is not None:
+            frame_cache.store(frame_cache.cache_dir(), key, png)
+        return png
 
     def frame(self, values: Mapping) -> bytes:
         """The frame at ``values`` as PNG bytes: drawn on first request, then memoized."""
         k = self.index_of(values)
         if k not in self._cache:
-            self._cache[k] = self._render(values)
+            self._cache[k] = self._draw_or_load(values)
         return self._cache[k]
 
     def frames(self) -> list[bytes]:
@@ -241,7 +273,16 @@ class StaticSlider:
         self.frames()
         # every frame is drawn anyway: one more drawing of the first frame proves that
         # draw is pure (same values, same picture) before the book embeds 100 frames
-        if self._render(self.initial) != first:
+        again = self._render(self.initial)
+        if again != first and self.from_disk:
+            # the stored frames are not what draw draws now (a cache from another machine,
+            # a hand-edited file): draw them all afresh and store those
+            self._cache.clear()
+            self._reload, self.from_disk = False, 0
+            first = self.frame(self.initial)
+            self.frames()
+            again = self._render(self.initial)
+        if again != first:
             raise ValueError(
                 f"{_name(self.draw)} is not pure: two drawings at {self.initial} differ; "
                 "draw must depend only on its values (no random numbers without a fixed "

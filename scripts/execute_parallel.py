@@ -89,6 +89,29 @@ def book_config(book: Path):
     return sphinx_config, NbParserConfig(**nb_values), MdParserConfig(**md_values)
 
 
+def execution_environment(book: Path, sphinx_config) -> dict[str, str]:
+    """What the book's own extensions put into the kernels' environment in a build.
+
+    An extension may define ``execution_environment(srcdir) -> dict`` and apply it in its
+    ``setup()`` (the course's _ext/course_book.py does: it asks calclib for every slider
+    frame). Sphinx runs ``setup()`` only in the build, so the same function is applied
+    here, or the notebooks executed here would differ from the ones myst-nb executes.
+    (get_final_config has put the book's local extension folders on sys.path.)
+    """
+    import importlib
+
+    env: dict[str, str] = {}
+    for name in sphinx_config.get("extensions", []):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        hook = getattr(module, "execution_environment", None)
+        if callable(hook):
+            env.update(hook(book))
+    return env
+
+
 def source_files(book: Path, sphinx_config: dict, nb_config) -> list[tuple[str, Path]]:
     """(docname, path) of every page the build reads."""
     from sphinx.util.matching import Matcher
@@ -201,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
 
     book = Path(args.book).absolute()
     sphinx_config, nb_config, md_config = book_config(book)
+    os.environ.update(execution_environment(book, sphinx_config))
     if nb_config.execution_mode != "cache":
         log(f"execute_notebooks is {nb_config.execution_mode!r}, not 'cache': nothing to do")
         return 0

@@ -60,7 +60,12 @@ def synthetic_book(tmp_path: Path, name: str = "book") -> Path:
     (book / "chapters" / "a.md").write_text(chapter(
         "A", "from pathlib import Path\nPath('data.txt').read_text().strip()",
         ":tags: [raises-exception]\nraise ValueError('expected, tagged')", "print(6 * 7)"))
-    (book / "chapters" / "b.md").write_text(chapter("B", "x = 20 + 22\nx"))
+    # what the book's extensions put into a build's kernels (all slider frames, the frame
+    # cache): the pre-executed notebook must see the same
+    (book / "chapters" / "b.md").write_text(chapter(
+        "B", "x = 20 + 22\nx",
+        "import os\nprint(os.environ.get('CALCLIB_STATIC_FRAMES'),"
+        " os.path.relpath(os.environ.get('CALCLIB_FRAME_CACHE', '-'), os.getcwd()))"))
     # Like the course's exercise pages: excluded from execution (its stub raises).
     (book / "exercises" / "x").mkdir(parents=True)
     nb = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": "# X"},
@@ -119,6 +124,9 @@ def test_synthetic_book_cache_stays_valid(tmp_path):
     assert build_executed(log) == [], log[-3000:]
     outputs = code_outputs(book, "chapters/a")
     assert "".join(outputs[2][1][0]["text"]) == "43\n", outputs
+    # the kernels ran with the build's environment (course_book.execution_environment)
+    outputs = code_outputs(book, "chapters/b")
+    assert "".join(outputs[1][1][0]["text"]) == "1 ../_build/.frame_cache\n", outputs
 
     # (d) a chapter with an error fails the step, which names it and shows the traceback.
     b = book / "chapters" / "b.md"
@@ -183,5 +191,10 @@ def test_course_chapters_pre_executed_are_used_by_the_build(tmp_path):
     assert build_executed(log) == [], log[-3000:]
     for page in chapter_files():
         assert f"{page}.md: Using cached notebook" in log, page
+        # the kernels drew every slider frame, as in a build (not a live kernel's preview)
+        html = (book / "_build" / "html" / f"{page}.html").read_text(encoding="utf-8")
+        assert "cl-slider-preview" not in html, f"{page}: a slider shows only its first frame"
+    assert any(p.suffix == ".png" for p in (book / "_build" / ".frame_cache").rglob("*")), \
+        "no frame was stored in the persistent frame cache"
     warm = pre_execute(book)
     assert warm.returncode == 0 and executed(warm) == [], warm.stdout
