@@ -43,7 +43,7 @@ book: $(STAMP)
 
 ## make test: the whole test suite (builds the book, runs nbgrader, drives Chromium)
 test: $(STAMP) $(NODE_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --junitxml=_build/test-report.xml
 
 ## make exercises [DISCARD_GRADEBOOK=1]: regenerate the student release exercises/ from solutions/ (removes gradebook.db: refused if it holds submissions, unless DISCARD_GRADEBOOK=1, which keeps a dated backup)
 exercises: $(STAMP)
@@ -64,7 +64,9 @@ pdf: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/accuracy_derivatives.py
 	$(BIN)/python benchmarks/accuracy_integrate.py
+	$(BIN)/python benchmarks/bench_frames.py
 	$(BIN)/python benchmarks/bench_book.py
+	$(BIN)/python benchmarks/estimate_tests.py
 
 # ---- Instructors: the grading loop on nbgrader (python -m instructor; see README) ----
 # Variables: ASSIGNMENT=ch02 (default: all), STUDENT=alice, ARCHIVE=path/to/export.zip,

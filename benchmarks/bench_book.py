@@ -13,13 +13,15 @@ not depend on an existing _build), then prints:
 each with the baseline of issue 10 (cold 100 s, warm 6.4 s) and its target beside it,
 * executed pages and the execution time of each notebook (from the jupyter-cache records),
 * the size of each chapter page, with the number of sliders/frames and the frame bytes,
-  and the page budget (2 MB) beside it,
+  and the page budget (2 MB) beside it; the bytes a reader downloads in total and before
+  the first slider moves,
 * the execution time of each assignment's solution notebook (what a student runs).
 """
 
 from __future__ import annotations
 
 import base64
+from html.parser import HTMLParser
 import json
 import re
 import shutil
@@ -114,8 +116,65 @@ def page_weights(html_dir: Path, pages: list[str]):
             data = json.loads(m.group(1).replace("<\\/", "</"))
             frames += len(data["frames"])
             frame_bytes += sum(len(base64.b64decode(f)) for f in data["frames"])
-        rows.append((page, len(html.encode()), html.count('class="cl-slider"'), frames, frame_bytes))
+        total, before = page_downloads(html_dir, page)
+        rows.append((page, len(html.encode()), html.count('class="cl-slider"'), frames,
+                     frame_bytes, total, before))
     return rows
+
+
+class _Assets(HTMLParser):
+    """Local files a page loads (stylesheets, scripts, images), in document order, each
+    with the byte offset of its tag and whether it blocks an inline script after it."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self._lines = [0]
+        for line in text.encode().splitlines(keepends=True):
+            self._lines.append(self._lines[-1] + len(line))
+        self.assets: list[tuple[int, str, bool]] = []
+        self.feed(text)
+
+    def _offset(self) -> int:
+        line, col = self.getpos()   # approximate in bytes only on non-ASCII lines
+        return self._lines[line - 1] + col
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "link" and "stylesheet" in (a.get("rel") or "") and a.get("href"):
+            self.assets.append((self._offset(), a["href"], True))
+        elif tag == "script" and a.get("src"):
+            blocking = "defer" not in a and "async" not in a and a.get("type") != "module"
+            self.assets.append((self._offset(), a["src"], blocking))
+        elif tag == "img" and a.get("src") and not a["src"].startswith("data:"):
+            self.assets.append((self._offset(), a["src"], False))
+
+
+def page_downloads(html_dir: Path, page: str) -> tuple[int, int | None]:
+    """(bytes in total, bytes before the first slider moves) for one page: its HTML and
+    the local stylesheets, scripts and images it links (fonts are not counted).
+
+    A static slider moves as soon as its own ``<figure>`` is parsed (its script is inline,
+    after its frames), so before that the reader has downloaded the HTML up to the end of
+    that figure and every render-blocking stylesheet and script before it. None: no slider.
+    """
+    path = html_dir / f"{page}.html"
+    text = path.read_text(encoding="utf-8")
+    raw = text.encode()
+    seen, total, first = set(), len(raw), None
+    end = raw.find(b"</figure>", raw.find(b'<figure class="cl-slider"'))
+    if b'<figure class="cl-slider"' in raw:
+        first = end + len(b"</figure>")
+    before = first
+    for offset, url, blocking in _Assets(text).assets:
+        target = (path.parent / url.split("?")[0].split("#")[0]).resolve()
+        if url.startswith(("http:", "https:", "//")) or not target.is_file() or target in seen:
+            continue
+        seen.add(target)
+        size = target.stat().st_size
+        total += size
+        if first is not None and blocking and offset < first:
+            before += size
+    return total, before
 
 
 def solution_times() -> list[tuple[str, float]]:
@@ -178,11 +237,15 @@ def main() -> None:
     print("chapter pages (HTML incl. inline slider frames), budget "
           f"{PAGE_BUDGET / 2**20:.0f} MB per page:")
     print(f"  {'page':32s} {'size':>9s} {'budget':>9s} {'':4s} {'sliders':>8s} {'frames':>7s} "
-          f"{'frame bytes':>12s}")
-    for page, size, sliders, frames, fbytes in weights:
+          f"{'frame bytes':>12s} {'download':>11s} {'to 1st slider':>14s}")
+    for page, size, sliders, frames, fbytes, total, before in weights:
         verdict = "ok" if size <= PAGE_BUDGET else "OVER"
+        first = f"{before / 2**20:11.2f} MB" if before is not None else f"{'-':>14s}"
         print(f"  {page:32s} {size / 2**20:7.2f} MB {PAGE_BUDGET / 2**20:6.2f} MB {verdict:4s} "
-              f"{sliders:8d} {frames:7d} {fbytes / 2**20:9.2f} MB")
+              f"{sliders:8d} {frames:7d} {fbytes / 2**20:9.2f} MB {total / 2**20:8.2f} MB "
+              f"{first}")
+    print("  (download: the HTML with its frames plus the local stylesheets, scripts and "
+          "images it links; to 1st slider: what must arrive before the first slider moves)")
     print("assignment solutions executed with nbclient (what a student runs):")
     for name, secs in solution_times():
         print(f"  {name:45s} {secs:6.2f} s")
