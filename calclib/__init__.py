@@ -27,7 +27,7 @@ Bad input (zero vector where a direction is needed, mismatched shapes, non-finit
 values) raises ``ValueError``/``TypeError`` with a message that says what to do.
 """
 
-from .datasets import bag_of_words, load_corpus
+from .datasets import bag_of_words, load_corpus, load_diabetes
 from .quiz import choice, numeric, pictures, selfcheck
 from .sliders import Param, slider
 from .vectors import (
@@ -47,12 +47,12 @@ from .vectors import (
     standardize,
     unit_vector,
 )
-from . import derivatives, fields, integrate, lstsq, nn, optimize, plotting, probability
+from . import datasets, derivatives, fields, integrate, lstsq, nn, optimize, plotting, probability
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Param", "slider", "selfcheck", "numeric", "choice", "pictures", "plotting", "derivatives", "optimize", "lstsq", "integrate", "fields", "nn", "probability", "load_corpus", "bag_of_words",
+    "Param", "slider", "selfcheck", "numeric", "choice", "pictures", "plotting", "derivatives", "optimize", "lstsq", "integrate", "fields", "nn", "probability", "load_corpus", "bag_of_words", "load_diabetes", "datasets",
     "angle", "coordinates", "cosine_similarity", "cosine_similarity_matrix", "dot",
     "gram_matrix", "gram_schmidt", "norm", "pca", "pca_project", "project",
     "projected_variance", "scalar_projection", "standardize", "unit_vector",

@@ -1,17 +1,20 @@
 """Small data sets shipped with the course, so every notebook runs offline.
 
-``load_corpus`` is the bag-of-words corpus of section 2.2 (cosine-similarity retrieval).
+``load_corpus`` is the bag-of-words corpus of section 2.2 (cosine-similarity retrieval);
+``load_diabetes`` is the regression data of chapter 5 (least squares and ridge).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from importlib import resources
 
 import numpy as np
 
-__all__ = ["load_corpus", "tokenize", "bag_of_words", "STOPWORDS"]
+__all__ = ["load_corpus", "tokenize", "bag_of_words", "STOPWORDS", "load_diabetes",
+           "DIABETES_FEATURES"]
 
 #: Function words dropped before counting (they carry no topic).
 STOPWORDS = frozenset(
@@ -54,3 +57,53 @@ def bag_of_words(texts, vocabulary=None):
             if w in index:
                 counts[i, index[w]] += 1
     return counts, vocabulary
+
+
+#: The ten baseline variables of the diabetes data, in column order.
+DIABETES_FEATURES = ("age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
+
+
+def _read_gz_table(name: str) -> np.ndarray:
+    raw = resources.files("calclib").joinpath("data", name).read_bytes()
+    return np.loadtxt(gzip.decompress(raw).decode("ascii").splitlines(), ndmin=2)
+
+
+def load_diabetes(scaled: bool = True):
+    r"""The diabetes data: ``X`` of shape (442, 10), ``y`` of shape (442,), feature names.
+
+    For each of N = 442 diabetes patients, d = 10 baseline variables: ``age``, ``sex``,
+    ``bmi`` (body mass index), ``bp`` (average blood pressure) and six blood serum
+    measurements ``s1`` … ``s6`` (total cholesterol, LDL, HDL, total cholesterol / HDL,
+    log of serum triglycerides, blood sugar). The target ``y`` is a quantitative measure
+    of disease progression one year after baseline (values 25 to 346).
+
+    Parameters
+    ----------
+    scaled : bool
+        ``True`` (default, as in scikit-learn's ``load_diabetes``): every column of ``X``
+        is centred and divided by its standard deviation times :math:`\sqrt N`, so each
+        column has mean 0 and sum of squares 1. ``False``: the raw measurements (age in
+        years, sex coded 1/2, ...). ``y`` is never scaled.
+
+    Returns
+    -------
+    X : ndarray, shape (442, 10)
+    y : ndarray, shape (442,)
+    feature_names : list of str, length 10
+
+    Notes
+    -----
+    Source: B. Efron, T. Hastie, I. Johnstone and R. Tibshirani (2004), "Least Angle
+    Regression", *Annals of Statistics* 32(2), 407–499
+    (https://www4.stat.ncsu.edu/~boos/var.select/diabetes.html). The files
+    ``diabetes_data_raw.csv.gz`` and ``diabetes_target.csv.gz`` are copied unchanged from
+    scikit-learn 1.9.1 (``sklearn/datasets/data/``), which distributes them under its
+    BSD 3-clause licence (Copyright the scikit-learn developers). Chapter 5 (section 5.2).
+    """
+    if not isinstance(scaled, (bool, np.bool_)):
+        raise TypeError(f"scaled must be True or False, got {scaled!r}")
+    X = _read_gz_table("diabetes_data_raw.csv.gz")
+    y = _read_gz_table("diabetes_target.csv.gz").ravel()
+    if scaled:
+        X = (X - X.mean(axis=0)) / (X.std(axis=0) * np.sqrt(X.shape[0]))
+    return X, y, list(DIABETES_FEATURES)

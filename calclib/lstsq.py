@@ -165,9 +165,10 @@ def _inverted_singular_values(s: np.ndarray, shape, rcond) -> np.ndarray:
 def ridge(X, y, gamma: float, unpenalized=None) -> np.ndarray:
     r"""Ridge regression: the solution of :math:`(X^{\mathsf T}X + \gamma I)\,\beta = X^{\mathsf T}y`.
 
-    It minimizes :math:`\|X\beta - y\|_2^2 + \gamma\|\beta\|_2^2`; the gradient of this
-    loss, :math:`2\,[X^{\mathsf T}(X\beta - y) + \gamma\beta]`, is zero at the returned
-    ``beta``. For :math:`\gamma > 0` the matrix :math:`X^{\mathsf T}X + \gamma I` is
+    It minimizes the ridge loss of section 5.2,
+    :math:`L(\beta) = \tfrac12\|X\beta - y\|_2^2 + \tfrac\gamma2\|\beta\|_2^2` (twice this,
+    :math:`\|X\beta - y\|^2 + \gamma\|\beta\|^2`, has the same minimizer); the gradient
+    :math:`X^{\mathsf T}(X\beta - y) + \gamma\beta` is zero at the returned ``beta``. For :math:`\gamma > 0` the matrix :math:`X^{\mathsf T}X + \gamma I` is
     positive definite, so the system has exactly one solution even when ``X`` is
     rank-deficient or has more columns than rows. As :math:`\gamma \to 0` the solution
     tends to the minimum-norm least-squares solution; as :math:`\gamma \to \infty` it

@@ -90,3 +90,63 @@ def test_corpus_supports_nearest_neighbour_retrieval(corpus):
     q, _ = cl.bag_of_words(["planet moon telescope"], vocabulary=vocab)
     best = int(np.argmax(1 - cdist(q, counts, metric="cosine")))
     assert corpus[best]["topic"] == "astronomy"
+
+
+# -- the diabetes data of chapter 5 ------------------------------------------------------
+
+import gzip  # noqa: E402
+import hashlib  # noqa: E402
+from importlib import resources  # noqa: E402
+
+#: sha256 of the two files in scikit-learn 1.9.1's wheel (sklearn/datasets/data/), taken
+#: when they were copied: the shipped files are byte-for-byte the wheel's
+DIABETES_SHA256 = {
+    "diabetes_data_raw.csv.gz": "7fc0ded571454b1982210d3bb43f0aca44eae01a0b8654a3b24022bdb6b38009",
+    "diabetes_target.csv.gz": "8e53f65eb811df43c206f3534bb3af0e5fed213bc37ed6ba36310157d6023803",
+}
+
+
+def test_diabetes_files_are_the_wheels_files():
+    for name, digest in DIABETES_SHA256.items():
+        raw = resources.files("calclib").joinpath("data", name).read_bytes()
+        assert hashlib.sha256(raw).hexdigest() == digest, name
+
+
+def test_diabetes_shape_and_known_values():
+    X, y, names = cl.load_diabetes()
+    assert X.shape == (442, 10) and y.shape == (442,)
+    assert names == ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
+    # the first patient, from the published table (Efron et al. 2004): age 59, sex 2,
+    # BMI 32.1, BP 101, S1..S6 = 157, 93.2, 38, 4, 4.8598, 87; progression 151
+    raw, y_raw, _ = cl.datasets.load_diabetes(scaled=False)
+    assert_allclose(raw[0], [59, 2, 32.1, 101, 157, 93.2, 38, 4, 4.8598, 87], rtol=0)
+    assert y[0] == 151 and y[-1] == 57 and y.min() == 25 and y.max() == 346
+    assert_allclose(y, y_raw, rtol=0)
+    # scikit-learn's scaled value of the first entry (its load_diabetes().data[0, 0])
+    assert_allclose(X[0, 0], 0.038075906433423026, rtol=1e-12)
+    # centred, and each column's sum of squares is 1
+    assert_allclose(X.mean(axis=0), 0, atol=1e-15)
+    assert_allclose((X**2).sum(axis=0), 1, rtol=1e-12)
+    assert_allclose(X, (raw - raw.mean(0)) / np.sqrt(((raw - raw.mean(0)) ** 2).sum(0)), rtol=1e-12)
+
+
+def test_diabetes_target_matches_the_file_read_independently():
+    text = gzip.decompress(resources.files("calclib").joinpath(
+        "data", "diabetes_target.csv.gz").read_bytes()).decode()
+    values = [float(line) for line in text.split()]
+    _, y, _ = cl.load_diabetes()
+    assert len(values) == 442 and y.tolist() == values
+
+
+def test_diabetes_least_squares_coefficients_are_the_published_ones():
+    # the ordinary least-squares fit, the end of the LARS path of Efron et al. (2004,
+    # figure 1: s5 and s1 the largest, about 751 and -792); numpy's SVD solver as the oracle
+    X, y, _ = cl.load_diabetes()
+    A = np.column_stack([np.ones(len(y)), X])
+    beta = np.linalg.lstsq(A, y, rcond=None)[0]
+    assert_allclose(np.round(beta[1:]), [-10, -240, 520, 324, -792, 477, 101, 177, 751, 68])
+
+
+def test_diabetes_rejects_bad_scaled():
+    with pytest.raises(TypeError, match="scaled"):
+        cl.load_diabetes(scaled="yes")
