@@ -20,7 +20,6 @@ each with the baseline of issue 10 (cold 100 s, warm 6.4 s) and its target besid
 
 from __future__ import annotations
 
-import base64
 from html.parser import HTMLParser
 import json
 import re
@@ -37,7 +36,7 @@ BIN = Path(sys.executable).parent
 #: Issue 10's baseline (today's main, 2 cores) and targets, in seconds.
 BASELINE = {"cold": 100.0, "warm": 6.4}
 TARGET = {"cold": 45.0, "warm": 5.0, "edit": 15.0}
-#: Budget for one chapter page, frames included (bytes of its HTML file).
+#: Budget for one chapter page: its HTML and all its slider frames (files beside it).
 PAGE_BUDGET = 2 * 2**20
 #: The chapter whose code the one-chapter-edit measurement changes.
 EDITED_CHAPTER = "chapters/ch02-vectors"
@@ -106,19 +105,31 @@ def execution_records(book: Path) -> list[tuple[str, float]]:
     return sorted(out)
 
 
+def slider_frames(html_dir: Path, page: str) -> list[list[Path]]:
+    """The frame files of each slider on a page (_ext/slider_frames.py wrote them)."""
+    html = (html_dir / f"{page}.html").read_text(encoding="utf-8")
+    base = (html_dir / page).parent
+    out = []
+    for m in re.finditer(r'<script type="application/json">(\{"sizes".*?)</script>', html):
+        data = json.loads(m.group(1))
+        if not all("." in f for f in data["frames"]):
+            raise ValueError(f"{page}: a slider still has inline frames")
+        out.append([(base / f).resolve() for f in data["frames"]])
+    return out
+
+
 def page_weights(html_dir: Path, pages: list[str]):
+    """(page, bytes of its HTML and frames, sliders, frames, frame bytes, download in
+    total, download before the first slider moves) for each page."""
     rows = []
     for page in pages:
-        html = (html_dir / f"{page}.html").read_text(encoding="utf-8")
-        frames = 0
-        frame_bytes = 0
-        for m in re.finditer(r'<script type="application/json">(\{"sizes".*?)</script>', html):
-            data = json.loads(m.group(1).replace("<\\/", "</"))
-            frames += len(data["frames"])
-            frame_bytes += sum(len(base64.b64decode(f)) for f in data["frames"])
+        html_bytes = (html_dir / f"{page}.html").stat().st_size
+        sliders = slider_frames(html_dir, page)
+        files = {f for frames in sliders for f in frames}
+        frame_bytes = sum(f.stat().st_size for f in files)
         total, before = page_downloads(html_dir, page)
-        rows.append((page, len(html.encode()), html.count('class="cl-slider"'), frames,
-                     frame_bytes, total, before))
+        rows.append((page, html_bytes + frame_bytes, len(sliders),
+                     sum(len(frames) for frames in sliders), frame_bytes, total, before))
     return rows
 
 
@@ -150,12 +161,15 @@ class _Assets(HTMLParser):
 
 
 def page_downloads(html_dir: Path, page: str) -> tuple[int, int | None]:
-    """(bytes in total, bytes before the first slider moves) for one page: its HTML and
-    the local stylesheets, scripts and images it links (fonts are not counted).
+    """(bytes in total, bytes before the first slider moves) for one page: its HTML, the
+    local stylesheets, scripts and images it links (fonts are not counted) and, in the
+    total, every frame of every slider (a reader who moves them all fetches them all).
 
-    A static slider moves as soon as its own ``<figure>`` is parsed (its script is inline,
-    after its frames), so before that the reader has downloaded the HTML up to the end of
-    that figure and every render-blocking stylesheet and script before it. None: no slider.
+    A static slider moves as soon as its own ``<figure>`` is parsed (its script is inline)
+    and its initial frame has arrived; its other frames are fetched when the reader first
+    touches it. So before that the reader has downloaded the HTML up to the end of that
+    figure, every render-blocking stylesheet and script before it, and that initial frame.
+    None: no slider.
     """
     path = html_dir / f"{page}.html"
     text = path.read_text(encoding="utf-8")
@@ -165,6 +179,7 @@ def page_downloads(html_dir: Path, page: str) -> tuple[int, int | None]:
     if b'<figure class="cl-slider"' in raw:
         first = end + len(b"</figure>")
     before = first
+    first_frame = None
     for offset, url, blocking in _Assets(text).assets:
         target = (path.parent / url.split("?")[0].split("#")[0]).resolve()
         if url.startswith(("http:", "https:", "//")) or not target.is_file() or target in seen:
@@ -172,8 +187,18 @@ def page_downloads(html_dir: Path, page: str) -> tuple[int, int | None]:
         seen.add(target)
         size = target.stat().st_size
         total += size
-        if first is not None and blocking and offset < first:
-            before += size
+        if first is not None and offset < first:
+            if blocking:
+                before += size
+            elif "/frames/" in url:
+                first_frame = size     # the last frame image before the end: the first slider's
+    for frames in slider_frames(html_dir, page):
+        for f in frames:
+            if f not in seen:
+                seen.add(f)
+                total += f.stat().st_size
+    if first is not None:
+        before += first_frame or 0
     return total, before
 
 
@@ -234,7 +259,7 @@ def main() -> None:
     print(f"executed pages: {len(records)}")
     for name, secs in records:
         print(f"  {name:45s} {secs:6.2f} s")
-    print("chapter pages (HTML incl. inline slider frames), budget "
+    print("chapter pages (HTML and its slider frames), budget "
           f"{PAGE_BUDGET / 2**20:.0f} MB per page:")
     print(f"  {'page':32s} {'size':>9s} {'budget':>9s} {'':4s} {'sliders':>8s} {'frames':>7s} "
           f"{'frame bytes':>12s} {'download':>11s} {'to 1st slider':>14s}")
@@ -244,7 +269,7 @@ def main() -> None:
         print(f"  {page:32s} {size / 2**20:7.2f} MB {PAGE_BUDGET / 2**20:6.2f} MB {verdict:4s} "
               f"{sliders:8d} {frames:7d} {fbytes / 2**20:9.2f} MB {total / 2**20:8.2f} MB "
               f"{first}")
-    print("  (download: the HTML with its frames plus the local stylesheets, scripts and "
+    print("  (download: the HTML, its frames and the local stylesheets, scripts and "
           "images it links; to 1st slider: what must arrive before the first slider moves)")
     print("assignment solutions executed with nbclient (what a student runs):")
     for name, secs in solution_times():

@@ -113,7 +113,9 @@ def test_dragging_every_slider_changes_its_figure(built_book, browser):
                     assert after == target, f"{where}: dragged to {target}, value is {after}"
                     assert img.get_attribute("src") != before_src, f"{where}: figure did not change"
                     assert fig.locator(f"output[data-param='{j}']").text_content() != before_label, where
-                    assert img.evaluate("i => i.complete && i.naturalWidth > 0"), f"{where}: frame broken"
+                    # the frame is a file fetched on demand: wait until it has decoded
+                    assert img.evaluate("i => i.decode().then(() => i.naturalWidth > 0, () => false)"), \
+                        f"{where}: frame broken"
                     # keyboard works too (accessibility)
                     rng.focus()
                     src = img.get_attribute("src")
