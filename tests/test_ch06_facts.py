@@ -109,6 +109,9 @@ def test_midpoint_and_corner_slopes_rederived(run):
     assert -2.05 < mid < -1.95 and -1.05 < corner < -0.9
     assert abs(run.glued["slope_mid"] - mid) < 0.05
     assert abs(run.glued["slope_corner"] - corner) < 0.06
+    ratio_10 = abs(_corner(f, 10) - (E - 2)) / abs(_midpoint(f, 10) - (E - 2))
+    assert_allclose(run.glued["corner_over_mid_10"], ratio_10, rtol=1e-9)
+    assert ratio_10 > 50                      # "already ... times closer" at n = 10
     # the leading term: n^2 (I - S_n) -> (1/24) * integral of (f_xx + f_yy), by scipy dblquad
     lead = sci_integrate.dblquad(lambda y, x: (2 * y + x * y**2 + x**3) * np.exp(x * y),
                                  0, 1, 0, 1, epsabs=1e-12)[0] / 24
