@@ -510,77 +510,80 @@ _SUPPORT_HINT = ("Is the point outside the range of f (where f_inv is undefined)
                  "support=lambda ...: <condition> so that the density there is 0")
 
 
-def transformed_density(p_X, f_inv, jac_f_inv=None, support=None):
-    r"""The density of :math:`Y = f(X)`: :math:`p_Y(y) = p_X(f^{-1}(y))\,|\det J_{f^{-1}}(y)|`.
+def transformed_density(p_Z, f_inv, jac_f_inv=None, support=None):
+    r"""The density of :math:`W = f(Z)`: :math:`p_W(w) = p_Z(f^{-1}(w))\,|\det J_{f^{-1}}(w)|`.
+
+    ``Z`` is the base variable (its density is known), ``W = f(Z)`` the transformed one;
+    ``f`` must be one-to-one and differentiable with a differentiable inverse.
 
     Parameters
     ----------
-    p_X : callable
-        The density of ``X``, called on coordinate arrays: ``p_X(X1, ..., Xd)``.
+    p_Z : callable
+        The density of ``Z``, called on coordinate arrays: ``p_Z(Z1, ..., Zd)``.
     f_inv : callable
-        The inverse map :math:`y \mapsto x`: ``f_inv(Y1, ..., Yd)`` returns a tuple of
+        The inverse map :math:`w \mapsto z`: ``f_inv(W1, ..., Wd)`` returns a tuple of
         ``d`` arrays (in 1-D, one array).
     jac_f_inv : callable, optional
-        ``jac_f_inv(Y1, ..., Yd)`` returning either :math:`\det J_{f^{-1}}` (an array of
-        the shape of ``Y1``; in 1-D the derivative :math:`(f^{-1})'`) or the Jacobian
-        matrix as nested lists ``[[dx1/dy1, dx1/dy2], [dx2/dy1, dx2/dy2]]`` (shape
-        ``(d, d) + Y1.shape``). Without it the Jacobian is estimated by central
+        ``jac_f_inv(W1, ..., Wd)`` returning either :math:`\det J_{f^{-1}}` (an array of
+        the shape of ``W1``; in 1-D the derivative :math:`(f^{-1})'`) or the Jacobian
+        matrix as nested lists ``[[dz1/dw1, dz1/dw2], [dz2/dw1, dz2/dw2]]`` (shape
+        ``(d, d) + W1.shape``). Without it the Jacobian is estimated by central
         differences, as in :func:`integrate_mapped`.
     support : callable, optional
-        ``support(Y1, ..., Yd)`` -> bool array, True where :math:`p_Y` can be positive
+        ``support(W1, ..., Wd)`` -> bool array, True where :math:`p_W` can be positive
         (the range of ``f``). Outside it the density is 0 and ``f_inv`` is not called:
-        for :math:`Y = e^X` pass ``support=lambda y: y > 0``.
+        for :math:`W = e^Z` pass ``support=lambda w: w > 0``.
 
     Returns
     -------
     callable
-        ``p_Y(Y1, ..., Yd)`` on arrays (a float for scalar inputs), with the same
+        ``p_W(W1, ..., Wd)`` on arrays (a float for scalar inputs), with the same
         calling convention as the integrands of :func:`double_integral`, so
-        ``double_integral(p_Y, ...)`` checks that it integrates to 1.
+        ``double_integral(p_W, ...)`` checks that it integrates to 1.
 
     The factor :math:`|\det J_{f^{-1}}|` keeps probability: a region that ``f`` stretches
     to twice its area gets half the density. This is how a normalizing flow evaluates
     its density. Section 6.2.
     """
-    for g, name in ((p_X, "p_X"), (f_inv, "f_inv")):
+    for g, name in ((p_Z, "p_Z"), (f_inv, "f_inv")):
         if not callable(g):
             raise TypeError(f"{name} must be a function, got {type(g).__name__}")
     for g, name in ((jac_f_inv, "jac_f_inv"), (support, "support")):
         if g is not None and not callable(g):
             raise TypeError(f"{name} must be a function or None, got {type(g).__name__}")
 
-    def p_Y(*y):
-        if not y:
-            raise TypeError("p_Y needs the coordinates of the points: p_Y(y) or p_Y(y1, y2, ...)")
-        d = len(y)
-        ys = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in y])
-        shape = ys[0].shape
+    def p_W(*w):
+        if not w:
+            raise TypeError("p_W needs the coordinates of the points: p_W(w) or p_W(w1, w2, ...)")
+        d = len(w)
+        ws = np.broadcast_arrays(*[np.asarray(v, dtype=float) for v in w])
+        shape = ws[0].shape
         out = np.zeros(shape)
         mask = np.ones(shape, dtype=bool)
         if support is not None:
-            mask = np.broadcast_to(np.asarray(support(*ys), dtype=bool), shape)
+            mask = np.broadcast_to(np.asarray(support(*ws), dtype=bool), shape)
         if mask.any():
-            yin = [v[mask] for v in ys]
-            args = tuple(f"y{k}" for k in range(1, d + 1)) if d > 1 else ("y",)
+            win = [v[mask] for v in ws]
+            args = tuple(f"w{k}" for k in range(1, d + 1)) if d > 1 else ("w",)
             inverse = _mapping(f_inv, "f_inv", args, d, _SUPPORT_HINT)
-            xin = inverse(yin)
+            zin = inverse(win)
             if jac_f_inv is None:
-                det = _jacobian_det(inverse, yin)
+                det = _jacobian_det(inverse, win)
             else:
-                det = _det_from(jac_f_inv(*yin), d, yin[0].shape)
-            xargs = tuple(a.replace("y", "x") for a in args)
-            px = _integrand(p_X, "p_X", xargs)(xin)
-            dens = px * np.abs(det)
+                det = _det_from(jac_f_inv(*win), d, win[0].shape)
+            zargs = tuple(a.replace("w", "z") for a in args)
+            pz = _integrand(p_Z, "p_Z", zargs)(zin)
+            dens = pz * np.abs(det)
             bad = ~np.isfinite(dens)
             if bad.any():
                 i = np.flatnonzero(bad)[0]
                 raise ValueError(
-                    f"p_Y is not finite at y = {tuple(float(v[i]) for v in yin)}. " + _SUPPORT_HINT
+                    f"p_W is not finite at w = {tuple(float(v[i]) for v in win)}. " + _SUPPORT_HINT
                 )
             out[mask] = dens
         return float(out) if out.ndim == 0 else out
 
-    return p_Y
+    return p_W
 
 
 def _mapping(T, name: str, args, d: int, hint: str = _EDGE_HINT):

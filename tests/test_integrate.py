@@ -413,7 +413,7 @@ def test_affine_flow_density_is_the_gaussian_and_integrates_to_one():
     A = np.array([[1.5, 0.4], [-0.3, 0.8]])
     c = np.array([0.5, -1.0])
     Ainv = np.linalg.inv(A)   # the test's own oracle: an explicit inverse of a 2x2
-    p_X = ci.gaussian_density_2d([0, 0], np.eye(2))
+    p_Z = ci.gaussian_density_2d([0, 0], np.eye(2))
 
     def f_inv(y1, y2):
         return (Ainv[0, 0] * (y1 - c[0]) + Ainv[0, 1] * (y2 - c[1]),
@@ -424,9 +424,9 @@ def test_affine_flow_density_is_the_gaussian_and_integrates_to_one():
     oracle = scipy.stats.multivariate_normal(c, A @ A.T)
     pts = np.random.default_rng(0).normal(size=(40, 2)) * 2
     for jac in (None, jac_matrix, jac_det):
-        p_Y = ci.transformed_density(p_X, f_inv, jac)
-        assert_allclose(p_Y(pts[:, 0], pts[:, 1]), oracle.pdf(pts), rtol=1e-8)
-        total = ci.double_integral(p_Y, -15, 15, -15, 15, 200)
+        p_W = ci.transformed_density(p_Z, f_inv, jac)
+        assert_allclose(p_W(pts[:, 0], pts[:, 1]), oracle.pdf(pts), rtol=1e-8)
+        total = ci.double_integral(p_W, -15, 15, -15, 15, 200)
         assert_allclose(total, 1.0, rtol=1e-8)
 
 
@@ -434,7 +434,7 @@ def test_planar_flow_density_integrates_to_one():
     # y = z + u tanh(w.z + b), invertible because w.u > -1; inverted along w by bisection
     u, w, b = np.array([1.2, -0.4]), np.array([2.0, 1.0]), 0.3
     assert w @ u > -1
-    p_X = ci.gaussian_density_2d([0, 0], np.eye(2))
+    p_Z = ci.gaussian_density_2d([0, 0], np.eye(2))
 
     def f_inv(y1, y2):
         wy = w[0] * y1 + w[1] * y2              # = s + (w.u) tanh(s + b) with s = w.z
@@ -446,14 +446,14 @@ def test_planar_flow_density_integrates_to_one():
         t = np.tanh((lo + hi) / 2 + b)
         return y1 - u[0] * t, y2 - u[1] * t
 
-    p_Y = ci.transformed_density(p_X, f_inv)
-    assert_allclose(ci.double_integral(p_Y, -10, 10, -10, 10, 200), 1.0, rtol=1e-7)
-    # pointwise oracle from the forward map: p_Y(f(z)) = p_X(z) / |1 + (1 - tanh^2) w.u|
+    p_W = ci.transformed_density(p_Z, f_inv)
+    assert_allclose(ci.double_integral(p_W, -10, 10, -10, 10, 200), 1.0, rtol=1e-7)
+    # pointwise oracle from the forward map: p_W(f(z)) = p_Z(z) / |1 + (1 - tanh^2) w.u|
     z = np.random.default_rng(1).normal(size=(30, 2))
     t = np.tanh(z @ w + b)
     y = z + np.outer(t, u)
-    expected = p_X(z[:, 0], z[:, 1]) / np.abs(1 + (1 - t ** 2) * (w @ u))
-    assert_allclose(p_Y(y[:, 0], y[:, 1]), expected, rtol=1e-8)
+    expected = p_Z(z[:, 0], z[:, 1]) / np.abs(1 + (1 - t ** 2) * (w @ u))
+    assert_allclose(p_W(y[:, 0], y[:, 1]), expected, rtol=1e-8)
 
 
 # --------------------------------------------------------------------------------------
@@ -483,9 +483,9 @@ def test_integrand_shape_and_finiteness_errors():
     with pytest.raises(ValueError, match=r"f returned the single number .* it must work elementwise"):
         ci.double_integral(lambda x, y: np.sum(x * y), 0, 1, 0, 1, 4)
     # an error that f raises for numbers too is passed through unchanged, not blamed on arrays
-    p_Y = ci.transformed_density(scipy.stats.norm.pdf, np.log, lambda y: 1 / y)
+    p_W = ci.transformed_density(scipy.stats.norm.pdf, np.log, lambda y: 1 / y)
     with pytest.raises(ValueError, match=r"^f_inv is not finite .*support="), np.errstate(all="ignore"):
-        ci.double_integral(lambda x, y: p_Y(x) * p_Y(y), -1, 1, 0.5, 1, 4)
+        ci.double_integral(lambda x, y: p_W(x) * p_W(y), -1, 1, 0.5, 1, 4)
     with pytest.raises(TypeError, match="complex"):
         ci.double_integral(lambda x, y: x + 1j, 0, 1, 0, 1, 4)
     with pytest.raises(TypeError, match=r"f must be a function of x, y"):
@@ -530,10 +530,10 @@ def test_monte_carlo_polar_and_density_errors():
         ci.polar_integral(gauss, 1, theta=(0, 7))
     with pytest.raises(ValueError, match="r0 must be >= 0"):
         ci.polar_integral(gauss, (-1, 1))
-    p_Y = ci.transformed_density(scipy.stats.norm.pdf, np.log, lambda y: 1 / y)
-    with pytest.raises(ValueError, match=r"f_inv is not finite \(nan\) at y=-1.*outside the range of f.*support="), \
+    p_W = ci.transformed_density(scipy.stats.norm.pdf, np.log, lambda y: 1 / y)
+    with pytest.raises(ValueError, match=r"f_inv is not finite \(nan\) at w=-1.*outside the range of f.*support="), \
             np.errstate(all="ignore"):
-        p_Y(np.array([1.0, -1.0]))
+        p_W(np.array([1.0, -1.0]))
     with pytest.raises(TypeError, match=r"T must work on whole arrays.*np\.vectorize\(T\)"):
         ci.integrate_mapped(one2, lambda u, v: (math.cos(u), v), [(0, 1), (0, 1)], 4)
     with pytest.raises(ValueError, match="must return 2 coordinate arrays"):
