@@ -25,7 +25,7 @@ import calclib as cl
 from chapter_harness import frame, grid, plain_numbers, run_chapter, titles
 from conftest import ROOT
 
-CHAPTER = ROOT / "chapters" / "ch06b-change-of-variables.md"
+CHAPTER = ROOT / "chapters" / "ch06-multiple-integrals.md"
 VERDICTS = re.compile(r"fold|flip|pinch|mirror|negative|zero|collaps|inside|orient|bow|swap",
                       re.I)
 
