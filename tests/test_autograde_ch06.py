@@ -94,6 +94,16 @@ WRONG_ANSWERS = {
                 return norm * np.exp(-0.5 * (S[0, 0] * u**2 + 2 * S[0, 1] * u * v + S[1, 1] * v**2))
             return double_integral(p, a, b, c, d, n)
         """, "You used Sigma instead of its inverse"),
+    "prob_no_sqrt_det": answer("probability_of_rectangle", """
+        def probability_of_rectangle(mu, Sigma, a, b, c, d, n):
+            mu, Sigma = np.asarray(mu, dtype=float), np.asarray(Sigma, dtype=float)
+            P = np.linalg.inv(Sigma)
+            norm = 1 / (2 * np.pi * np.linalg.det(Sigma))   # the square root forgotten
+            def p(x, y):
+                u, v = x - mu[0], y - mu[1]
+                return norm * np.exp(-0.5 * (P[0, 0] * u**2 + 2 * P[0, 1] * u * v + P[1, 1] * v**2))
+            return double_integral(p, a, b, c, d, n)
+        """, "Your normalization is 1/(2 pi det Sigma)"),
     "prob_no_half": answer("probability_of_rectangle", """
         def probability_of_rectangle(mu, Sigma, a, b, c, d, n):
             mu, Sigma = np.asarray(mu, dtype=float), np.asarray(Sigma, dtype=float)
@@ -135,6 +145,12 @@ WRONG_ANSWERS = {
                 J[:, j] = (np.asarray(F(x + e), dtype=float) - f0) / h
             return J
         """, "That is the forward difference"),
+    "jac_backward": answer("jacobian", """
+        def jacobian(F, x, h=1e-5):
+            x = np.asarray(x, dtype=float)
+            f0 = np.asarray(F(x), dtype=float)
+            return np.column_stack([(f0 - np.asarray(F(x - h * e), dtype=float)) / h for e in np.eye(x.size)])
+        """, "That is the backward difference"),
     "jac_divides_by_h": answer("jacobian", """
         def jacobian(F, x, h=1e-5):
             x = np.asarray(x, dtype=float)
@@ -204,6 +220,13 @@ CORRECT_VARIANTS = {
             dx, dy = (b - a) / n, (d - c) / n
             X, Y = np.meshgrid(a + dx * (np.arange(n) + 0.5), c + dy * (np.arange(n) + 0.5))  # 'xy' indexing
             return float((f(X, Y) * dx * dy).sum())
+        """),
+    "ok_double_linspace_centres": answer("double_integral", """
+        def double_integral(f, a, b, c, d, n):
+            dx, dy = (b - a) / n, (d - c) / n
+            x = np.linspace(a + dx / 2, b - dx / 2, n)
+            y = np.linspace(c + dy / 2, d - dy / 2, n)
+            return float(sum(np.sum(f(xi + 0 * y, y)) for xi in x) * dx * dy)   # one row of cells at a time
         """),
     "ok_prob_solve": answer("probability_of_rectangle", """
         def probability_of_rectangle(mu, Sigma, a, b, c, d, n):
