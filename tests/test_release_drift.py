@@ -56,6 +56,30 @@ def test_every_release_has_a_master_copy():
     assert released == ASSIGNMENTS, "exercises/ and solutions/ must hold the same assignments"
 
 
+def _book_macros() -> list[str]:
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return sorted(config["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"])
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_master_copy_uses_no_macro_of_the_book(assignment):
+    """The book's MathJax defines \\vv, \\R, \\T, ... (``_config.yml``); a student's
+    JupyterLab does not, and shows each as a red error. Assignments use plain LaTeX."""
+    import re
+
+    macros = _book_macros()
+    assert "vv" in macros and "R" in macros, macros
+    pattern = re.compile(r"\\(" + "|".join(map(re.escape, macros)) + r")(?![A-Za-z])")
+    for path in sorted((ROOT / "solutions" / assignment).glob("*.ipynb")):
+        for cell in read_notebook(path).cells:
+            if cell.cell_type == "markdown":
+                used = sorted(set(pattern.findall(cell.source)))
+                assert not used, (f"{path.name}, cell {cell.get('id')}: book-only macros "
+                                  f"{used} (write \\mathbf{{x}}, \\mathbb{{R}}, ^\\mathsf{{T}})")
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_master_copy_is_stored_without_outputs(assignment):
     for path in sorted((ROOT / "solutions" / assignment).glob("*.ipynb")):
