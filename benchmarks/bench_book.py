@@ -111,7 +111,8 @@ def synthetic_book(book: Path, chapters: int = 11) -> list[str]:
         start = next(i for i, line in enumerate(lines) if line.startswith("```{code-cell}"))
         end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("```"))
         lines.insert(end, f'import matplotlib; matplotlib.rcParams["svg.hashsalt"] = "{page}"\n')
-        (book / f"{page}.md").write_text("".join(lines), encoding="utf-8")
+        text = re.sub(r"\bfig-(?=[a-z0-9])", f"ch{n:02d}-fig-", "".join(lines))  # labels unique
+        (book / f"{page}.md").write_text(text, encoding="utf-8")
         toc = toc.replace(last, last + f"      - file: {page}\n")
         last = f"      - file: {page}\n"
         added.append(page)
