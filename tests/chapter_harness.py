@@ -114,3 +114,12 @@ def plain_numbers(glued: dict) -> dict:
     """Glued values that are not plain int/float (NumPy scalars print as 'np.float64(…)')."""
     return {k: type(v).__name__ for k, v in glued.items()
             if type(v) not in (int, float, str)}
+
+
+def assert_glue_is_quoted(run: ChapterRun) -> None:
+    """Every number the prose quotes is glued, as a plain number, and every glued one is quoted."""
+    used = run.glue_names_in_prose()
+    assert used, "the prose quotes no computed number"
+    assert used <= set(run.glued), used - set(run.glued)
+    assert not plain_numbers(run.glued), plain_numbers(run.glued)
+    assert set(run.glued) <= used, f"glued but never quoted: {set(run.glued) - used}"

@@ -22,7 +22,7 @@ from numpy.testing import assert_allclose
 
 import calclib as cl
 
-from chapter_harness import frame, grid, plain_numbers, run_chapter, titles
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch06-multiple-integrals.md"
@@ -43,11 +43,7 @@ def _section(text: str) -> str:
 
 
 def test_every_glued_name_is_glued_with_a_plain_number(run):
-    used = run.glue_names_in_prose()
-    assert used, "the prose quotes no computed number"
-    assert used <= set(run.glued), used - set(run.glued)
-    assert not plain_numbers(run.glued), plain_numbers(run.glued)
-    assert set(run.glued) <= used, f"glued but never quoted: {set(run.glued) - used}"
+    assert_glue_is_quoted(run)
     cv = set(re.findall(r"\{glue:text\}`(\w+)", _section(run.text)))
     assert cv and all(n.startswith("cv_") for n in cv), cv      # no clash with 6.1's names
 
