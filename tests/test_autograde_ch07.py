@@ -6,8 +6,8 @@ This file only declares ch07's data; the tests are the generic ones of
 autograded in ONE `nbgrader autograde` run, and each student's grades and feedback are
 checked. The tests of ``is_conservative`` and ``potential`` put a reference ``curl`` and
 ``divergence`` in place of the student's while they run (``is_conservative`` may call
-``curl``), so a wrong ``curl`` loses points on its own part only; one correct variant below
-does call ``curl``.
+``curl``), so a wrong ``curl`` loses points on its own part only; two correct variants below
+call ``curl``, one of them a wrong (forward-difference) curl, and keep full marks.
 """
 
 from __future__ import annotations
@@ -353,6 +353,32 @@ CORRECT_VARIANTS = {
                         J[:, j] = (np.asarray(F(p + e), dtype=float) - np.asarray(F(p - e), dtype=float)) / (2 * h)
                     worst = max(worst, float(np.max(np.abs(J - J.T))))
             return bool(worst <= tol)
+        """),
+    # is_conservative through a WRONG curl (forward differences), as if the student's curl cell
+    # had it: the tests of is_conservative put a reference curl in place while they run, so a
+    # wrong curl costs points on curl only. Without that stand-in this student would fail.
+    "ok_cons_via_wrong_curl": answer("is_conservative", """
+        def curl(F, x, h=1e-5):                       # forward differences: wrong
+            x = np.asarray(x, dtype=float)
+            f0 = np.asarray(F(x), dtype=float)
+            J = np.column_stack([(np.asarray(F(x + h * e), dtype=float) - f0) / h for e in np.eye(x.size)])
+            if x.size == 2:
+                return float(J[1, 0] - J[0, 1])
+            return np.array([J[2, 1] - J[1, 2], J[0, 2] - J[2, 0], J[1, 0] - J[0, 1]])
+
+
+        def is_conservative(F, points, h=1e-5, tol=1e-4):
+            for p in np.asarray(points, dtype=float):
+                if p.size in (2, 3):
+                    worst = float(np.max(np.abs(curl(F, p, h))))
+                else:
+                    E = h * np.eye(p.size)
+                    J = np.array([np.asarray(F(p + e), dtype=float) - np.asarray(F(p - e), dtype=float)
+                                  for e in E]).T / (2 * h)
+                    worst = float(np.max(np.abs(J - J.T)))
+                if worst > tol:
+                    return False
+            return True
         """),
     "ok_pot_vectorized": answer("potential", """
         def potential(F, x, x0, n=100):
