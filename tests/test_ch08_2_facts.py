@@ -298,6 +298,7 @@ def test_the_first_order_estimate_is_not_exact(run):
     steps_true = -np.diff([L(th) for th in path])
     steps_first = np.array([grad(th) @ grad(th) for th in path[:-1]])
     assert (steps_first >= steps_true).all()
+    assert np.argmax(steps_first / steps_true) == 0                      # the caption: the first step
     assert_allclose([g["pi_step0_true"], g["pi_step0_first"]], [steps_true[0], steps_first[0]],
                     rtol=1e-10)
     # and the gap is the curvature: per step, exact drop = a|g|^2 - int_0^1 (grad(t) - grad(0)).step
