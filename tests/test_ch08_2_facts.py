@@ -26,7 +26,7 @@ import calclib as cl
 from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles
 from conftest import ROOT
 
-CHAPTER = ROOT / "chapters" / "ch08b-path-independence.md"
+CHAPTER = ROOT / "chapters" / "ch08-line-integrals.md"
 VERDICTS = re.compile(r"basin|minim|same|equal|differ|depend|jump|left|right|deeper|"
                       r"boundar|saddle|holds|identity|well", re.I)
 LR_WELL = 0.02
