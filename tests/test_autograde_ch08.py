@@ -86,6 +86,12 @@ WRONG_ANSWERS = {
                 total += np.dot(F(r(t)), dr(t)) * dt
             return float(total)
         """, "You took |b - a|"),
+    "li_unit_interval": answer("line_integral", """
+        def line_integral(F, r, dr, a, b, n):
+            dt = 1.0 / n                             # as if every path ran over t in [0, 1]
+            ts = (np.arange(n) + 0.5) * dt
+            return float(sum(np.dot(F(r(t)), dr(t)) for t in ts) * dt)
+        """, "You integrated over [0, 1]"),
     "li_fixed_n": answer("line_integral", """
         def line_integral(F, r, dr, a, b, n):
             m = 200                                  # fine enough, whatever n is
