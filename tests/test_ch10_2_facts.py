@@ -138,7 +138,7 @@ def _exact_changes(s):
 
 def test_slider_grid_has_small_and_large_steps_and_the_error_is_second_order(run):
     s = run.sliders["td_draw_perturbation"]
-    ss = grid(s, "s")
+    ss = grid(s, "r")
     assert ss.min() <= 0.001 and ss.max() >= 10 and len(ss) <= 40
     for v in (0.01, 0.1, 1.0, 2.0, 5.0):
         assert v in ss
@@ -170,15 +170,15 @@ def test_slider_grid_has_small_and_large_steps_and_the_error_is_second_order(run
 def test_slider_frames_show_the_error_but_the_titles_do_not_judge(run):
     s = run.sliders["td_draw_perturbation"]
     for v in (0.001, 0.1, 2.0, 5.0, 10.0):
-        fig = frame(s, s=v)
+        fig = frame(s, r=v)
         text = " ".join(titles(fig))
         assert not VERDICTS.search(text), text
-        assert f"s = {v:g}" in text
+        assert f"r = {v:g}" in text
         line = [ln for ln in fig.axes[0].lines if ln.get_marker() == "o"][0]
         assert_allclose(line.get_xdata()[-1], v)
         assert_allclose(line.get_ydata()[-1], v**2, rtol=1e-6)
-        alt = s.alt(s=v)
-        assert f"s = {v:g}" in alt and "predicts" in alt
+        alt = s.alt(r=v)
+        assert f"r = {v:g}" in alt and "predicts" in alt
 
 
 # ---------------------------------------------------------------- skip connections
@@ -259,3 +259,15 @@ def test_self_check_answers_and_their_wrong_variants(run):
             assert abs(w - q.answer) > 10 * q.tol
     assert "I + F'(x)" in mc.options[mc.correct] and len(mc.why) == len(mc.options)
     assert all(mc.why[i] for i in range(len(mc.options)) if i != mc.correct)
+
+
+def test_the_ideal_gas_dropdown_by_sympy(run):
+    text = _section(run.text)
+    P, V, T, n, R = sp.symbols("P V T n R", positive=True)
+    U = sp.Rational(3, 2) * n * R * T
+    U_TV, U_TP = U, U                                   # U depends on T alone
+    U_PV = U.subs(T, P * V / (n * R))                   # T follows at fixed P
+    assert sp.simplify(sp.diff(U_TV, T) - sp.Rational(3, 2) * n * R) == 0
+    assert sp.diff(U_TP, T) == sp.Rational(3, 2) * n * R and sp.diff(U_TV, V) == 0
+    assert sp.simplify(sp.diff(U_PV, V) - sp.Rational(3, 2) * P) == 0
+    assert r"(\partial U/\partial V)_T = 0" in text and r"(\partial U/\partial V)_P = \tfrac32 P" in text
