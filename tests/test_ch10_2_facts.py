@@ -271,3 +271,22 @@ def test_the_ideal_gas_dropdown_by_sympy(run):
     assert sp.diff(U_TP, T) == sp.Rational(3, 2) * n * R and sp.diff(U_TV, V) == 0
     assert sp.simplify(sp.diff(U_PV, V) - sp.Rational(3, 2) * P) == 0
     assert r"(\partial U/\partial V)_T = 0" in text and r"(\partial U/\partial V)_P = \tfrac32 P" in text
+
+
+def test_the_norms_behave_the_same_at_other_inputs(run):
+    """The page measures at one input; the claim holds at other inputs too."""
+    Ws, bs, _ = _stack(run)
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        x = rng.normal(size=16)
+        g_p = g_r = np.ones(16) / 4
+        xs_p, xs_r, xp, xr = [], [], x, x
+        for W, b in zip(Ws, bs):
+            xs_p.append(xp)
+            xs_r.append(xr)
+            xp, xr = np.tanh(W @ xp + b), xr + np.tanh(W @ xr + b)
+        for W, b, ip, ir in zip(Ws[::-1], bs[::-1], xs_p[::-1], xs_r[::-1]):
+            g_p = ((1 - np.tanh(W @ ip + b) ** 2) * g_p) @ W
+            g_r = g_r + ((1 - np.tanh(W @ ir + b) ** 2) * g_r) @ W
+        assert np.linalg.norm(g_p) < 1e-10
+        assert 0.5 <= np.linalg.norm(g_r) <= 10
