@@ -197,6 +197,9 @@ def test_slider_grid_holds_the_threshold_and_the_runs_behave_as_the_answer_says(
     assert (alphas < a_star).sum() >= 4 and (alphas > a_star).sum() >= 2
     g = run.glued
     assert_allclose([g["dep_mu_min"], g["dep_mu_max"]], mu, rtol=1e-12)
+    assert_allclose(g["dep_alpha_best"], 2 / mu.sum(), rtol=1e-12)
+    rates = {a: np.linalg.norm(pg_oracle(a)[-1] - exact_optimum()[0]) for a in (0.2, 0.4)}
+    assert all(rates[a] > np.linalg.norm(pg_oracle(2 / mu.sum())[-1] - exact_optimum()[0]) for a in rates)
     assert_allclose([g["dep_alpha_star"], g["dep_alpha_full"]], [a_star, a_full], rtol=1e-12)
     w_star, _, _ = exact_optimum()
     for a in alphas:
