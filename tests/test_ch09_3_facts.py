@@ -165,6 +165,11 @@ def test_continuity_equation_and_instantaneous_change_of_variables(run):
     assert_allclose(rate, -flux, atol=1e-6)
     assert_allclose([g["dv_rate"], g["dv_flux_Q"]], -flux, atol=2e-5)
     assert_allclose(g["dv_total_2"], 1.0, atol=1e-8)
+    # the figure: P(Q, t) rises then falls, and P(Q, 0) minus the integrated flux tracks it
+    PQ = ns["dv_PQ"]
+    assert_allclose(PQ[[0, 10, 20]], [P_Q(t) for t in (0.0, 1.0, 2.0)], atol=1e-5)
+    assert PQ.argmax() not in (0, len(PQ) - 1)
+    assert np.max(np.abs(ns["dv_from_flux"] - PQ)) < 5e-3
     # log p along a trajectory: exact density at t = 2 = log p0(x0) - 2 a t, and solve_ivp
     for x0 in ns["dv_x0s"]:
         sol = scipy.integrate.solve_ivp(lambda t, s: np.append(A @ s[:2], -np.trace(A)), (0, 2),
