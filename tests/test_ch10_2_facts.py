@@ -25,7 +25,7 @@ from numpy.testing import assert_allclose
 from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles
 from conftest import ROOT
 
-CHAPTER = ROOT / "chapters" / "ch10b-total-differentials.md"
+CHAPTER = ROOT / "chapters" / "ch10-dependent-variables.md"
 VERDICTS = re.compile(r"slope|useful|break|half|second|quadratic|grows|fail|good|bad", re.I)
 
 
