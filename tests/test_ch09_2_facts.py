@@ -24,7 +24,7 @@ from numpy.testing import assert_allclose
 from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles
 from conftest import ROOT
 
-CHAPTER = ROOT / "chapters" / "ch09b-stokes.md"
+CHAPTER = ROOT / "chapters" / "ch09-fundamental-theorems.md"
 VERDICTS = re.compile(r"equal|same|constant|fixed|stays|change|depend|green|2\s*pi|2π|theorem", re.I)
 TWO_PI = 2 * math.pi
 

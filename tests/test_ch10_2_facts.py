@@ -94,7 +94,7 @@ def test_the_section_states_what_is_held_and_names_the_exercise(run):
     assert "held fixed" in text and r"\Big(\frac{\partial w}{\partial x}\Big)_y" in text
     assert r"\Big(\frac{\partial w}{\partial x}\Big)_z" in text
     assert "`constrained_partial(grad_w, grad_g, point, wrt, held)`" in text
-    assert "`total_change(grad_w, point, dx)`" in text
+    assert "`residual_jacobian(W1, W2, x, b=None)`" in text
     assert "../exercises/ch10/ch10.ipynb" in text and ":::{admonition} Exercise" in text
     assert "I + F'(\\vv x)" in text and "### Check your understanding: 10.2" in text
 
