@@ -94,6 +94,18 @@ WRONG_ANSWERS = {
                 total += F([x, y0])[0] + F([x1, y])[1] - F([x, y1])[0] - F([x0, y])[1]
             return float(total)
         """, "You forgot the edge widths"),
+    "bc_top_edge_reversed": answer("boundary_circulation", """
+        def boundary_circulation(F, box, n=100):
+            x0, x1, y0, y1 = box
+            dx, dy = (x1 - x0) / n, (y1 - y0) / n
+            total = 0.0
+            for k in range(n):
+                x, y = x0 + (k + 0.5) * dx, y0 + (k + 0.5) * dy
+                total += F([x, y0])[0] * dx + F([x1, y])[1] * dy        # bottom, right
+                total += F([x, y1])[0] * dx                              # top (but x decreases there)
+                total -= F([x0, y])[1] * dy                              # left, downwards
+            return float(total)
+        """, "You traversed the top edge in the wrong direction"),
     # 9.2 surface_flux
     "sf_reversed_normal": answer("surface_flux", """
         def surface_flux(G, S, S_u, S_v, u_lim, v_lim, n=50):
@@ -148,6 +160,13 @@ WRONG_ANSWERS = {
                     total += np.dot(G(S(u, v)), np.cross(Su, Sv))
             return float(total * du * dv)
         """, "never called S_u"),
+    "sf_u_lim_twice": answer("surface_flux", """
+        def surface_flux(G, S, S_u, S_v, u_lim, v_lim, n=50):
+            lo, hi = u_lim                           # one parameter square
+            h = (hi - lo) / n
+            grid = lo + (np.arange(n) + 0.5) * h
+            return float(sum(np.dot(G(S(u, v)), np.cross(S_u(u, v), S_v(u, v))) for u in grid for v in grid) * h * h)
+        """, "You used u_lim for v too"),
     # 9.3 box_flux
     "bf_same_sign": answer("box_flux", """
         def box_flux(F, box, n=20):
