@@ -123,3 +123,23 @@ def assert_glue_is_quoted(run: ChapterRun) -> None:
     assert used <= set(run.glued), used - set(run.glued)
     assert not plain_numbers(run.glued), plain_numbers(run.glued)
     assert set(run.glued) <= used, f"glued but never quoted: {set(run.glued) - used}"
+
+
+def section_names(text: str) -> set[str]:
+    """The module-level names the code cells of ``text`` (one section) define: functions,
+    classes and assignment or loop targets. Sections spliced into one chapter share one
+    namespace, so each section prefixes its names; the facts tests check that with this."""
+    import ast
+
+    names = set()
+    for src in re.findall(r"```\{code-cell\} ipython3\n(.*?)```", text, re.S):
+        body = re.sub(r"\A---\n.*?\n---\n", "", src, flags=re.S)
+        body = "\n".join(ln for ln in body.splitlines() if not ln.startswith(":tags:"))
+        for node in ast.parse(body).body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for t in targets:
+                    names |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names

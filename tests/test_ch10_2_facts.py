@@ -13,7 +13,6 @@ the verdict. Re-pointing CHAPTER at the merged chapter file is the only change n
 
 from __future__ import annotations
 
-import ast
 import math
 import re
 
@@ -22,7 +21,7 @@ import pytest
 import sympy as sp
 from numpy.testing import assert_allclose
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles, section_names
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch10-dependent-variables.md"
@@ -73,17 +72,7 @@ def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
     text = _section(run.text)
     quoted = set(re.findall(r"\{glue:text\}`(\w+)", text))
     assert quoted and all(n.startswith("td_") for n in quoted), quoted
-    names = set()
-    for src in re.findall(r"```\{code-cell\} ipython3\n(.*?)```", text, re.S):
-        body = re.sub(r"\A---\n.*?\n---\n", "", src, flags=re.S)
-        body = "\n".join(ln for ln in body.splitlines() if not ln.startswith(":tags:"))
-        for node in ast.parse(body).body:
-            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                for t in targets:
-                    names |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name)}
+    names = section_names(text)
     assert names, "found no code in the section"
     bad = {n for n in names if not (n.startswith("td_") or n == "quiz_102")}
     assert not bad, bad
