@@ -101,12 +101,12 @@ def test_goe_fractions_match_an_independent_monte_carlo_and_the_exact_n2_value(r
     assert abs(g["sd_frac2"] - exact2) < 5 * math.sqrt(exact2 * (1 - exact2) / M)
     # falls with dimension, and faster than coin flips
     assert np.all(np.diff(frac) <= 0) and np.all(frac[2:] < 2.0 ** -sizes[2:] / 3)
-    assert g["sd_count6"] == round(frac[5] * M) and g["sd_count6"] <= 3
+    assert g["sd_count6"] == round(frac[5] * M) and g["sd_count6"] == 0   # the caption: no dot at n = 6
     assert_allclose(g["sd_ratio4"], 2.0**-4 / frac[3])
     # the index at n = 10 concentrates near n/2
     idx = ns["sd_index10"]
     assert_allclose(idx.sum(), 1.0)
-    assert idx[4:7].sum() > 0.8 and idx[0] == 0
+    assert idx[4:7].sum() > 0.8 and idx[0] == 0 and idx[10] == 0   # as the caption says
     assert_allclose(g["sd_index_mid"], idx[4:7].sum())
 
 
@@ -145,7 +145,7 @@ def test_newton_converges_to_the_saddle_and_saddle_free_newton_to_a_minimum(run)
     assert_allclose(q, [0, 1], atol=1e-10)
     assert_allclose(ns["sd_sfn"].x, [0, 1], atol=1e-8)
     g = run.glued
-    assert g["sd_newton_f"] == pytest.approx(0, abs=1e-12)
+    assert 0 <= g["sd_newton_f"] < 1e-12
     assert g["sd_sfn_f"] == pytest.approx(-0.25, abs=1e-10)
     assert g["sd_newton_iters"] <= 5 and g["sd_sfn_iters"] < g["sd_gd2_iters"]
 
