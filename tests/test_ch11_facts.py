@@ -96,6 +96,9 @@ def test_geometric_rate_is_about_s_per_layer_for_linear_nets(run):
     assert_allclose(g["vg_lin05"], v["identity", 0.5][0] / v["identity", 0.5][-1], rtol=1e-12)
     assert g["vg_lin05"] < 1e-12 and g["vg_lin2"] > 1e12 and 0.05 < g["vg_lin1"] < 20
     assert g["vg_rate_tanh2"] < g["vg_rate_lin2"]                 # tanh saturates the growth
+    assert_allclose([g["vg_09_50"], g["vg_11_50"]], [0.9**50, 1.1**50], rtol=1e-12)
+    assert_allclose(g["vg_lin_spread"], g["vg_lin2"] / g["vg_lin05"], rtol=1e-9)
+    assert g["vg_lin_spread"] > 1e25
     assert g["vg_rate_sig1"] < 0.25 + 0.05 and g["vg_sig1"] < 1e-20
 
 
