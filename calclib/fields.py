@@ -616,7 +616,7 @@ def stokes_check(F, S, u_lim, v_lim, boundary=None, t_lim=(0.0, 2 * np.pi), n: i
     return TheoremCheck(float(circ), float(region))
 
 
-def divergence_check(F, box=None, ball=None, n: int = 12, h=None) -> TheoremCheck:
+def divergence_check(F, box=None, ball=None, n: int = 12, h=None, div=None) -> TheoremCheck:
     r"""Both sides of the divergence theorem, :math:`\iint_{\partial V} F\cdot dS = \iiint_V \nabla\cdot F\,dV`.
 
     Parameters
@@ -635,6 +635,12 @@ def divergence_check(F, box=None, ball=None, n: int = 12, h=None) -> TheoremChec
         azimuths (the trapezoidal rule, exact for periodic trigonometric polynomials).
     h : float, optional
         Central-difference step for the divergence.
+    div : callable, optional
+        The divergence in closed form, ``div(p)`` for a point ``(3,)`` and, vectorized,
+        for all the nodes at once ``(3, m)`` returning ``(m,)``. Then the volume integral
+        uses it instead of central differences of ``F``: exact to rounding, and ~100
+        times faster (the check is then of the theorem *and* of the formula: a wrong
+        ``div`` makes the two sides differ). Default: central differences.
 
     Returns
     -------
@@ -649,7 +655,12 @@ def divergence_check(F, box=None, ball=None, n: int = 12, h=None) -> TheoremChec
     if (box is None) == (ball is None):
         raise ValueError("pass exactly one of box=[(x0, x1), (y0, y1), (z0, z1)] or ball=(center, radius)")
     n = as_int(n, "n", minimum=1)
-    div = lambda p: divergence(F, p, h=h)  # noqa: E731
+    if div is None:
+        div_at = lambda P: np.array([divergence(F, p, h=h) for p in P.T])  # noqa: E731
+    else:
+        if h is not None:
+            raise ValueError("h is the step of the central differences; with div given there are none")
+        div_at = _closed_form_divergence(as_callable(div, "div"))
     if box is not None:
         B = _box(box, 3)
         nodes = [_gauss(lo, hi, n) for lo, hi in B]
@@ -662,11 +673,9 @@ def divergence_check(F, box=None, ball=None, n: int = 12, h=None) -> TheoremChec
                         p = np.empty(3)
                         p[[i, j, k]] = si, sj, side
                         outward += sign * wi * wj * _field_value(F, p)[k]
-        region = 0.0
-        for x, wx in zip(*nodes[0]):
-            for y, wy in zip(*nodes[1]):
-                for z, wz in zip(*nodes[2]):
-                    region += wx * wy * wz * div(np.array([x, y, z]))
+        X, Y, Z = np.meshgrid(nodes[0][0], nodes[1][0], nodes[2][0], indexing="ij")
+        W = np.einsum("i,j,k->ijk", nodes[0][1], nodes[1][1], nodes[2][1])
+        region = float(W.ravel() @ div_at(np.stack([X.ravel(), Y.ravel(), Z.ravel()])))
         return TheoremCheck(float(outward), float(region))
     try:
         center, radius = ball
@@ -687,15 +696,36 @@ def divergence_check(F, box=None, ball=None, n: int = 12, h=None) -> TheoremChec
     # polynomials of degree < 2n, better than Gauss-Legendre there
     phs, wph = 2 * np.pi * np.arange(2 * n) / (2 * n), np.full(2 * n, np.pi / n)
     rhos, wrho = _gauss(0.0, R, n)
-    outward, region = 0.0, 0.0
+    outward = 0.0
     for th, a in zip(ths, wth):
         for ph, b in zip(phs, wph):
             unit = sphere(1.0, th, ph) - c
             # S_theta x S_phi = R^2 sin(theta) * outward unit normal
             outward += a * b * R**2 * np.sin(th) * (_field_value(F, c + R * unit) @ unit)
-            for rho, w in zip(rhos, wrho):
-                region += a * b * w * rho**2 * np.sin(th) * div(sphere(rho, th, ph))
+    TH, PH, RHO = np.meshgrid(ths, phs, rhos, indexing="ij")
+    W = np.einsum("i,j,k->ijk", wth, wph, wrho) * RHO**2 * np.sin(TH)
+    P = c[:, None] + RHO.ravel() * np.stack([np.sin(TH) * np.cos(PH), np.sin(TH) * np.sin(PH),
+                                             np.cos(TH)]).reshape(3, -1)
+    region = float(W.ravel() @ div_at(P))
     return TheoremCheck(float(outward), float(region))
+
+
+def _closed_form_divergence(div):
+    """``div`` applied to all nodes ``(3, m)`` at once, checked against one point at a time."""
+    def at(P):
+        vals = np.asarray(div(P.copy()), dtype=float)
+        if vals.shape != (P.shape[1],):
+            raise ValueError(f"div must accept the nodes as one array (3, m) and return (m,) values; "
+                             f"for (3, {P.shape[1]}) it returned shape {vals.shape}")
+        if not np.all(np.isfinite(vals)):
+            raise ValueError("div is not finite at some node inside the region")
+        for j in (0, P.shape[1] // 2, P.shape[1] - 1):        # vectorized = pointwise
+            one = np.asarray(div(P[:, j].copy()), dtype=float)
+            if one.size != 1 or not np.isclose(float(one.reshape(())), vals[j], rtol=1e-12, atol=1e-12):
+                raise ValueError(f"div on the array of nodes gives {vals[j]!r} at node {_where(P[:, j])}, "
+                                 f"div at that point alone {one!r}: div must work coordinate-wise on (3, m)")
+        return vals
+    return at
 
 
 # --- Hutchinson's trace estimator (9.3) -------------------------------------------------

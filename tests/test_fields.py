@@ -348,6 +348,37 @@ def test_divergence_free_field_has_zero_outward_flux():
     assert abs(check.boundary) <= 1e-12 and abs(check.region) <= 1e-8
 
 
+def test_divergence_check_with_a_closed_form_divergence():
+    # the divergence by sympy, lambdified (vectorized over the nodes): both sides against sympy
+    F = numeric(DIV_FIELD, (x, y, z))
+    div_expr = sum(sp.diff(c, s) for c, s in zip(DIV_FIELD, (x, y, z)))
+    div_num = sp.lambdify((x, y, z), div_expr, "numpy")
+    div = lambda p: div_num(p[0], p[1], p[2]) + 0 * p[0]  # noqa: E731
+    box = [(-0.5, 1.0), (0.0, 2.0), (-1.0, 0.3)]
+    exact = float(sp.integrate(div_expr, (x, *box[0]), (y, *box[1]), (z, *box[2])))
+    check = fl.divergence_check(F, box=box, n=4, div=div)
+    assert_allclose([check.boundary, check.region], exact, rtol=1e-12)
+    # the ball: div of (x^3, y^3, z^3) is 3 r^2, its integral 12 pi R^5 / 5
+    R = 1.3
+    ball = fl.divergence_check(lambda p: np.asarray(p) ** 3, ball=((0.2, 0.0, -0.1), R), n=12,
+                               div=lambda p: 3 * (p**2).sum(axis=0))
+    shifted = 12 * np.pi * R**5 / 5 + 3 * (4 / 3 * np.pi * R**3) * (0.2**2 + 0.1**2)
+    assert_allclose([ball.boundary, ball.region], shifted, rtol=1e-10)
+    # a wrong formula makes the two sides differ
+    wrong = fl.divergence_check(F, box=box, n=4, div=lambda p: 2 * div(p))
+    assert abs(wrong.difference) > 0.5 * abs(exact)
+
+
+def test_divergence_check_rejects_a_div_that_is_not_vectorized():
+    F = lambda p: np.asarray(p) ** 3  # noqa: E731
+    with pytest.raises(ValueError, match=r"div must accept the nodes as one array \(3, m\)"):
+        fl.divergence_check(F, box=[(0, 1)] * 3, n=3, div=lambda p: 3.0)
+    with pytest.raises(ValueError, match="coordinate-wise"):      # sums over all nodes
+        fl.divergence_check(F, box=[(0, 1)] * 3, n=3, div=lambda p: 3 * (p**2).sum(axis=0) / np.max(p))
+    with pytest.raises(ValueError, match="no"):
+        fl.divergence_check(F, box=[(0, 1)] * 3, n=3, div=lambda p: 3 * (p**2).sum(axis=0), h=1e-4)
+
+
 # --- Hutchinson's trace estimator -------------------------------------------------------------
 
 def _matrix(d=12, seed=0):
