@@ -189,6 +189,62 @@ WRONG_ANSWERS = {
             theta -= alpha * velocity
             return theta, velocity
         """, "momentum_step modified its input"),
+    # 11.3 bernoulli_fisher
+    "bf_variance": answer("bernoulli_fisher", """
+        def bernoulli_fisher(p):
+            p = np.asarray(p, dtype=float)
+            if np.any(p <= 0) or np.any(p >= 1):
+                raise ValueError("0 < p < 1")
+            return p * (1 - p)                          # the variance of y
+        """, "That is p (1 - p), the variance"),
+    "bf_unweighted": answer("bernoulli_fisher", """
+        def bernoulli_fisher(p):
+            p = np.asarray(p, dtype=float)
+            if np.any(p <= 0) or np.any(p >= 1):
+                raise ValueError("0 < p < 1")
+            return 1 / p ** 2 + 1 / (1 - p) ** 2        # the two squared scores, unweighted
+        """, "You forgot to weight the squared scores"),
+    "bf_scalars_only": answer("bernoulli_fisher", """
+        def bernoulli_fisher(p):
+            if not 0 < p < 1:
+                raise ValueError("p must be in (0, 1)")
+            return 1 / (p * (1 - p))
+        """, "Your function works on single numbers only"),
+    "bf_no_check": answer("bernoulli_fisher", """
+        def bernoulli_fisher(p):
+            p = np.asarray(p, dtype=float)
+            with np.errstate(divide="ignore"):
+                return 1 / (p * (1 - p))
+        """, "it should raise ValueError because"),
+    "bf_negative": answer("bernoulli_fisher", """
+        def bernoulli_fisher(p):
+            p = np.asarray(p, dtype=float)
+            if not np.all((0 < p) & (p < 1)):
+                raise ValueError("0 < p < 1")
+            return -1 / (p * (1 - p))                   # E[l''], not -E[l'']
+        """, "Wrong sign"),
+    # 11.3 natural_gradient_step
+    "ng_times_fisher": answer("natural_gradient_step", """
+        def natural_gradient_step(theta, grad, fisher, alpha, damping=0.0):
+            F = np.asarray(fisher, dtype=float)
+            F = F + damping * np.eye(len(F))
+            return np.asarray(theta, dtype=float) - alpha * F @ np.asarray(grad, dtype=float)
+        """, "You multiplied by the Fisher matrix"),
+    "ng_diagonal": answer("natural_gradient_step", """
+        def natural_gradient_step(theta, grad, fisher, alpha, damping=0.0):
+            F = np.asarray(fisher, dtype=float)
+            return np.asarray(theta, dtype=float) - alpha * np.asarray(grad, dtype=float) / (np.diag(F) + damping)
+        """, "only the diagonal"),
+    "ng_damping_everywhere": answer("natural_gradient_step", """
+        def natural_gradient_step(theta, grad, fisher, alpha, damping=0.0):
+            F = np.asarray(fisher, dtype=float) + damping      # damping added to every entry
+            return np.asarray(theta, dtype=float) - alpha * np.linalg.solve(F, np.asarray(grad, dtype=float))
+        """, "to every entry of F"),
+    "ng_plus": answer("natural_gradient_step", """
+        def natural_gradient_step(theta, grad, fisher, alpha, damping=0.0):
+            F = np.asarray(fisher, dtype=float) + damping * np.eye(len(grad))
+            return np.asarray(theta, dtype=float) + alpha * np.linalg.solve(F, np.asarray(grad, dtype=float))
+        """, "Wrong sign"),
 }
 
 # Correct, but not the master copy's way: these must earn full marks.
@@ -248,15 +304,32 @@ CORRECT_VARIANTS = {
             theta_new = np.array([ti - alpha * vi for ti, vi in zip(theta, v_new)])
             return (theta_new, v_new)
         """),
+    "ok_bf_sum": answer("bernoulli_fisher", """
+        def bernoulli_fisher(p):
+            q = np.array(p, dtype=float)
+            if q.size == 0 or q.min() <= 0 or q.max() >= 1:
+                raise ValueError("every p must satisfy 0 < p < 1")
+            info = 1 / q + 1 / (1 - q)                  # = 1 / (p (1 - p))
+            return info.item() if info.ndim == 0 else info
+        """),
+    "ok_ng_cholesky": answer("natural_gradient_step", """
+        def natural_gradient_step(theta, grad, fisher, alpha, damping=0.0):
+            n = len(theta)
+            A = np.array(fisher, dtype=float) + damping * np.identity(n)
+            C = np.linalg.cholesky(A)                   # A = C C^T
+            y = np.linalg.solve(C, np.array(grad, dtype=float))
+            d = np.linalg.solve(C.T, y)
+            return np.array(theta, dtype=float) - alpha * d
+        """),
 }
 
 
 class TestCh11(AutogradeSuite):
-    """14 autograded points (1 visible + 3, 4 and 3 hidden); 2 for the written answer."""
+    """22 autograded points (1 visible + 3, 4, 3, 3 and 4 hidden); 2 for the written answer."""
 
     assignment = "ch11"
     written = "answer_saddle_escape"
-    points = 14
-    n_parts = 3
+    points = 22
+    n_parts = 5
     wrong_answers = WRONG_ANSWERS
     correct_variants = CORRECT_VARIANTS
