@@ -25,7 +25,7 @@ from scipy import integrate, special
 from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, titles
 from conftest import ROOT
 
-CHAPTER = ROOT / "chapters" / "ch11b-saddles.md"
+CHAPTER = ROOT / "chapters" / "ch11-deep-learning.md"
 VERDICTS = re.compile(r"never|stuck|escape[sd]|fast|slow|linear|log|grow|trap|wins|better", re.I)
 
 

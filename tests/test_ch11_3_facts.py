@@ -23,7 +23,7 @@ from scipy import integrate, optimize
 from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, titles
 from conftest import ROOT
 
-CHAPTER = ROOT / "chapters" / "ch11c-natural-gradient.md"
+CHAPTER = ROOT / "chapters" / "ch11-deep-learning.md"
 VERDICTS = re.compile(r"same|chang|invarian|depend|differ|stays|moves|better|worse", re.I)
 
 

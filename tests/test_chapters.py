@@ -266,3 +266,25 @@ def test_numeric_self_check_answers_come_from_the_computation(chapter):
     assert not typed, (
         f"{chapter}: a numeric self-check's answer must be computed by the page's code "
         "(a variable or an expression of the section's results), not typed:\n" + "\n".join(typed))
+
+
+_BARE_REF = re.compile(r"(?<![`<\w])[Ss]ections? (\d+)\.\d+(?![\d`>])|(?<![`<\w])[Cc]hapters? (\d+)(?![\d.`>\w])")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_references_to_other_sections_are_checked_cross_references(chapter):
+    """'section 9.2' and 'chapter 11' in the prose are {ref} roles to the sections' labels
+    (``(sec-9-2)=``, ``(ch-11)=``), so the -W build fails when one points at nothing."""
+    text = "\n".join(c.source for c in _cells(chapter) if c.cell_type == "markdown")
+    labels = set(re.findall(r"^\((sec-\d+-\d+|ch-\d+)\)=$", "\n".join(
+        (ROOT / f"{ch}.md").read_text() for ch in CHAPTERS), re.M))
+    bare = []
+    for line in text.splitlines():
+        if line.lstrip().startswith(("#", ":::", ":")):
+            continue
+        for part in re.split(r"`[^`]*`", line):
+            bare += [m[0] for m in _BARE_REF.finditer(part)]
+    assert not bare, f"references not written as {{ref}}`section N.M <sec-N-M>`: {bare}"
+    for target in re.findall(r"\{ref\}`[^`<]*<([^>]+)>`", text):
+        if target.startswith(("sec-", "ch-")):
+            assert target in labels, f"{{ref}} to {target}, which no chapter defines"
