@@ -189,6 +189,87 @@ WRONG_ANSWERS = {
             theta -= alpha * velocity
             return theta, velocity
         """, "momentum_step modified its input"),
+    # 11.2 escape_iterations
+    "ei_plus_one": answer("escape_iterations", """
+        def escape_iterations(step, theta0, saddle, radius, max_iter):
+            theta, s = np.asarray(theta0, dtype=float), np.asarray(saddle, dtype=float)
+            for k in range(1, max_iter + 1):            # counts from 1
+                if np.linalg.norm(theta - s) > radius:
+                    return k
+                theta = np.asarray(step(theta), dtype=float)
+            return max_iter
+        """, "One step too many"),
+    "ei_no_first_check": answer("escape_iterations", """
+        def escape_iterations(step, theta0, saddle, radius, max_iter):
+            theta, s = np.asarray(theta0, dtype=float), np.asarray(saddle, dtype=float)
+            for k in range(1, max_iter + 1):
+                theta = np.asarray(step(theta), dtype=float)   # steps before looking
+                if np.linalg.norm(theta - s) > radius:
+                    return k
+            return max_iter
+        """, "no step is needed, return 0"),
+    "ei_greater_equal": answer("escape_iterations", """
+        def escape_iterations(step, theta0, saddle, radius, max_iter):
+            theta, s = np.asarray(theta0, dtype=float), np.asarray(saddle, dtype=float)
+            for k in range(max_iter):
+                if np.linalg.norm(theta - s) >= radius:
+                    return k
+                theta = np.asarray(step(theta), dtype=float)
+            return max_iter
+        """, "not yet FARTHER than the radius"),
+    "ei_minus_one": answer("escape_iterations", """
+        def escape_iterations(step, theta0, saddle, radius, max_iter):
+            theta, s = np.asarray(theta0, dtype=float), np.asarray(saddle, dtype=float)
+            for k in range(max_iter + 1):
+                if np.linalg.norm(theta - s) > radius:
+                    return k
+                theta = np.asarray(step(theta), dtype=float)
+            return -1                                   # "never"
+        """, "return max_iter"),
+    "ei_squared": answer("escape_iterations", """
+        def escape_iterations(step, theta0, saddle, radius, max_iter):
+            theta, s = np.asarray(theta0, dtype=float), np.asarray(saddle, dtype=float)
+            k = 0
+            while k < max_iter and np.sum((theta - s) ** 2) <= radius:
+                theta = np.asarray(step(theta), dtype=float)
+                k += 1
+            return k
+        """, "You compared the squared distance with radius"),
+    "ei_from_start": answer("escape_iterations", """
+        def escape_iterations(step, theta0, saddle, radius, max_iter):
+            start = np.asarray(theta0, dtype=float)
+            theta = start
+            for k in range(max_iter):
+                if np.linalg.norm(theta - start) > radius:
+                    return k
+                theta = np.asarray(step(theta), dtype=float)
+            return max_iter
+        """, "You measured the distance from theta0"),
+    # 11.3 logistic_fisher
+    "lf_no_mean": answer("logistic_fisher", """
+        def logistic_fisher(w, X):
+            X = np.asarray(X, dtype=float)
+            s = 1 / (1 + np.exp(-X @ np.asarray(w, dtype=float)))
+            return X.T @ np.diag(s * (1 - s)) @ X       # 1/N forgotten
+        """, "You forgot the factor 1/N"),
+    "lf_sigma_only": answer("logistic_fisher", """
+        def logistic_fisher(w, X):
+            X = np.asarray(X, dtype=float)
+            s = 1 / (1 + np.exp(-X @ np.asarray(w, dtype=float)))
+            return X.T @ (s[:, None] * X) / len(X)
+        """, "You used sigma(x^T w) where sigma (1 - sigma) belongs"),
+    "lf_squared_weights": answer("logistic_fisher", """
+        def logistic_fisher(w, X):
+            X = np.asarray(X, dtype=float)
+            s = 1 / (1 + np.exp(-X @ np.asarray(w, dtype=float)))
+            DX = (s * (1 - s))[:, None] * X
+            return DX.T @ DX / len(X)                   # X^T D^2 X
+        """, "You squared the weights"),
+    "lf_at_zero": answer("logistic_fisher", """
+        def logistic_fisher(w, X):
+            X = np.asarray(X, dtype=float)
+            return X.T @ X / (4 * X.shape[0])           # sigma (1 - sigma) <= 1/4
+        """, "You evaluated the weights at w = 0"),
     # 11.3 bernoulli_fisher
     "bf_variance": answer("bernoulli_fisher", """
         def bernoulli_fisher(p):
@@ -304,6 +385,22 @@ CORRECT_VARIANTS = {
             theta_new = np.array([ti - alpha * vi for ti, vi in zip(theta, v_new)])
             return (theta_new, v_new)
         """),
+    "ok_ei_while": answer("escape_iterations", """
+        def escape_iterations(step, theta0, saddle, radius, max_iter):
+            theta = [float(t) for t in theta0]
+            steps = 0
+            while math.dist(theta, saddle) <= radius and steps < max_iter:
+                theta = [float(t) for t in step(np.array(theta))]
+                steps += 1
+            return steps
+        """),
+    "ok_lf_einsum": answer("logistic_fisher", """
+        def logistic_fisher(w, X):
+            X = np.array(X, dtype=float)
+            z = X @ np.array(w, dtype=float)
+            weight = np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))) ** 2   # sigma'(z), overflow-free
+            return np.einsum("n,ni,nj->ij", weight, X, X) / len(X)
+        """),
     "ok_bf_sum": answer("bernoulli_fisher", """
         def bernoulli_fisher(p):
             q = np.array(p, dtype=float)
@@ -325,11 +422,11 @@ CORRECT_VARIANTS = {
 
 
 class TestCh11(AutogradeSuite):
-    """22 autograded points (1 visible + 3, 4, 3, 3 and 4 hidden); 2 for the written answer."""
+    """30 autograded points (1 visible + 3, 4, 3, 3, 3, 3 and 4 hidden); 2 for the written answer."""
 
     assignment = "ch11"
     written = "answer_saddle_escape"
-    points = 22
-    n_parts = 5
+    points = 30
+    n_parts = 7
     wrong_answers = WRONG_ANSWERS
     correct_variants = CORRECT_VARIANTS
