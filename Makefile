@@ -42,9 +42,13 @@ book: $(STAMP)
 	$(BIN)/python scripts/execute_parallel.py . $(if $(JOBS),--jobs $(JOBS))
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 
-## make test: the whole test suite (builds the book, runs nbgrader, drives Chromium)
+## make test [TEST_JOBS=n]: the whole test suite (builds the book, runs nbgrader, drives Chromium), one test file per worker, a worker per core
+# pytest-xdist runs whole files side by side (--dist loadfile keeps a file's fixtures, such as
+# an assignment's graded class, in one worker); the workers share one build of the book
+# (tests/conftest.py). TEST_JOBS=0 runs everything in this process, one test at a time.
+TEST_JOBS ?= logical
 test: $(STAMP) $(NODE_STAMP)
-	$(BIN)/python -m pytest --junitxml=_build/test-report.xml
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --junitxml=_build/test-report.xml
 
 ## make exercises [DISCARD_GRADEBOOK=1]: regenerate the student release exercises/ from solutions/ (removes gradebook.db: refused if it holds submissions, unless DISCARD_GRADEBOOK=1, which keeps a dated backup)
 exercises: $(STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -42,13 +43,39 @@ def run_book_build(source: Path, *extra: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.fixture(scope="session")
-def built_book() -> Path:
-    """Build the course's book (cached execution: fast when nothing changed)."""
+def build_course_book() -> str:
+    """What `make book` does: execute the uncached notebooks in parallel, then build.
+    Returns '' on success, else the log of what failed."""
+    env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
+    pre = subprocess.run([sys.executable, str(ROOT / "scripts" / "execute_parallel.py"), str(ROOT)],
+                         capture_output=True, text=True, env=env, timeout=1800)
+    if pre.returncode != 0:
+        return f"scripts/execute_parallel.py failed:\n{(pre.stdout + pre.stderr)[-6000:]}"
     proc = run_book_build(ROOT)
     log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, f"jupyter-book build failed:\n{log[-6000:]}"
-    assert "build succeeded" in log, log[-3000:]
+    if proc.returncode != 0 or "build succeeded" not in log:
+        return f"jupyter-book build failed:\n{log[-6000:]}"
+    return ""
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    """The course's book, built once per test run as `make book` builds it (cached execution:
+    fast when nothing changed). Under pytest-xdist the workers share one build: the first to
+    ask builds it under a lock, the others wait and read its outcome."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        failure = build_course_book()
+        assert not failure, failure
+        return HTML
+    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, common to all workers
+    outcome = shared / "built_book.outcome"
+    with open(shared / "built_book.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not outcome.exists():
+            failure = build_course_book()
+            outcome.write_text(failure or "ok")
+    failure = outcome.read_text()
+    assert failure == "ok", failure
     return HTML
 
 
