@@ -1,4 +1,4 @@
-"""Two small fixes to the HTML that Jupyter Book 1 produces for this course.
+"""Small fixes to the HTML that Jupyter Book 1 produces for this course.
 
 1. Offer every executed chapter as an ``.ipynb`` download in the book's header.
 
@@ -7,7 +7,9 @@ sphinx-book-theme shows a ".ipynb" entry in its download menu when the page cont
 (Binder, JupyterHub, ...) *and* a repository URL are configured. The course must offer the
 download without either, so this extension does the same copy unconditionally: myst-nb
 writes each executed notebook to ``_build/jupyter_execute/<page>.ipynb``; we copy it into
-``_build/html/_sources/`` and point the theme at it.
+``_build/html/_sources/`` and point the theme at it. When launch buttons are configured
+(``repository.url`` in _config.yml) the theme copies the unmerged notebook over ours, so
+the outputs are merged in again after it; ``colab_url`` is refused with its reason.
 
 2. Drop duplicated ``<script>`` tags. sphinx-thebe 0.3 registers its inline configuration
 script (``const THEBE_JS_URL = ...``) twice, and the second copy throws "Identifier
@@ -107,6 +109,33 @@ def _accessible_toggles(app, pagename, templatename, context, doctree):
                                        "<summary>")
 
 
+def _keep_merged_download(app, pagename, templatename, context, doctree):
+    """With launch buttons configured, sphinx-book-theme copies the unmerged notebook over
+    the download (its launch code, priority 501); merge the cached outputs in again."""
+    if context.get("ipynb_source") and doctree is not None:
+        target = Path(app.outdir) / "_sources" / context["ipynb_source"]
+        if target.is_file():
+            _merge_cached_outputs(app, target)
+
+
+def _launch_settings(app, config):
+    """Launch buttons only with a repository (repository.url in _config.yml): without it the
+    launch services are dropped, so the theme adds nothing. Colab is refused with its reason."""
+    options = config.html_theme_options or {}
+    launch = options.get("launch_buttons") or {}
+    if not str(options.get("repository_url") or "").strip():
+        for key in ("binderhub_url", "jupyterhub_url", "colab_url", "deepnote_url", "jupyterlite_url"):
+            launch.pop(key, None)
+    if launch.get("colab_url"):
+        from sphinx.errors import ConfigError
+
+        raise ConfigError(
+            "launch_buttons.colab_url is set, but Colab opens only .ipynb files from GitHub and "
+            "the chapters are MyST markdown (chapters/*.md): every Colab button would be a broken "
+            "link. Remove colab_url; set repository.url (Binder) and optionally "
+            "launch_buttons.jupyterhub_url instead.")
+
+
 def execution_environment(srcdir) -> dict[str, str]:
     """The environment variables the chapters' kernels need in a build of the book.
 
@@ -123,6 +152,8 @@ def setup(app):
     os.environ.update(execution_environment(app.srcdir))
     # before sphinx-book-theme builds its header buttons (priority 501)
     app.connect("html-page-context", _add_ipynb_source, priority=500)
+    app.connect("html-page-context", _keep_merged_download, priority=502)
+    app.connect("config-inited", _launch_settings)
     app.connect("html-page-context", _clean_scripts, priority=900)
     app.connect("html-page-context", _accessible_toggles, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
