@@ -125,6 +125,16 @@ def assert_glue_is_quoted(run: ChapterRun) -> None:
     assert set(run.glued) <= used, f"glued but never quoted: {set(run.glued) - used}"
 
 
+def section_text(text: str, number: str) -> str:
+    """The text of section ``number`` ("9.2") of a chapter, from its ``## 9.2 ...`` heading to
+    the next ``## `` heading (chapters splice their sections into one file)."""
+    m = re.search(rf"^## {re.escape(number)} ", text, re.M)
+    if m is None:
+        raise AssertionError(f"the chapter has no '## {number} ...' heading")
+    nxt = text.find("\n## ", m.start() + 3)
+    return text[m.start():] if nxt < 0 else text[m.start():nxt]
+
+
 def section_names(text: str) -> set[str]:
     """The module-level names the code cells of ``text`` (one section) define: functions,
     classes and assignment or loop targets. Sections spliced into one chapter share one

@@ -22,7 +22,7 @@ from numpy.testing import assert_allclose
 
 import calclib as cl
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch06-multiple-integrals.md"
@@ -35,22 +35,15 @@ def run():
     return run_chapter(CHAPTER)      # 6.2 has no cell that raises on purpose
 
 
-def _section(text: str) -> str:
-    """The text of section 6.2 (the merged chapter also holds 6.1)."""
-    start = text.index("## 6.2 Change of variables and the Jacobian")
-    nxt = text.find("\n## ", start + 5)
-    return text[start:] if nxt < 0 else text[start:nxt]
-
-
 def test_every_glued_name_is_glued_with_a_plain_number(run):
     assert_glue_is_quoted(run)
-    cv = set(re.findall(r"\{glue:text\}`(\w+)", _section(run.text)))
+    cv = set(re.findall(r"\{glue:text\}`(\w+)", section_text(run.text, "6.2")))
     assert cv and all(n.startswith("cv_") for n in cv), cv      # no clash with 6.1's names
 
 
 def test_the_section_has_its_slider_and_names_z_w(run):
     assert "draw_cv_map" in run.sliders
-    text = _section(run.text)
+    text = section_text(run.text, "6.2")
     assert r"W = f(Z)" in text and r"p_W(\vv w) = p_Z\big(f^{-1}(\vv w)\big)" in text
     assert "`jacobian(F, x, h)`" in text and "`transformed_density(p_Z, f_inv, w, h)`" in text
     assert "Check your understanding: 6.2" in text

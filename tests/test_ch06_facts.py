@@ -20,7 +20,7 @@ from numpy.testing import assert_allclose
 from scipy import integrate as sci_integrate
 from scipy import stats
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch06-multiple-integrals.md"
@@ -35,19 +35,13 @@ def run():
     return r
 
 
-def _section_61(text: str) -> str:
-    start = text.index("## 6.1 Double and triple integrals")
-    end = text.find("## 6.2", start)
-    return text[start:] if end < 0 else text[start:end]
-
-
 def test_every_glued_name_is_glued_with_a_plain_number(run):
     assert_glue_is_quoted(run)
 
 
 def test_section_61_has_its_parts():
     text = CHAPTER.read_text(encoding="utf-8")
-    s61 = _section_61(text)
+    s61 = section_text(text, "6.1")
     for part in ("Fubini", "iterated integral", "midpoint rule", "Monte Carlo", "{admonition} Answer",
                  "{admonition} Exercise", "`double_integral(f, a, b, c, d, n)`",
                  "`probability_of_rectangle(mu, Sigma, a, b, c, d, n)`", "2\\pi\\sqrt{\\det\\Sigma}"):

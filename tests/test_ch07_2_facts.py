@@ -20,11 +20,10 @@ import scipy.integrate
 import sympy as sp
 from numpy.testing import assert_allclose
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch07-vector-fields.md"
-HEADING = "## 7.2 Conservative fields and potentials"
 VERDICTS = re.compile(r"converg|diverg|orbit|spiral|cycl|stable|unstable|grow|shrink|circle|"
                       r"conservative|rho|ρ", re.I)
 
@@ -34,22 +33,15 @@ def run():
     return run_chapter(CHAPTER)      # 7.2 has no cell that raises on purpose
 
 
-def _section(text: str) -> str:
-    """The text of section 7.2 (the merged chapter also holds 7.1)."""
-    start = text.index(HEADING)
-    nxt = text.find("\n## ", start + 5)
-    return text[start:] if nxt < 0 else text[start:nxt]
-
-
 def test_glue_is_quoted_and_prefixed(run):
     assert_glue_is_quoted(run)
-    used = set(re.findall(r"\{glue:text\}`(\w+)", _section(run.text)))
+    used = set(re.findall(r"\{glue:text\}`(\w+)", section_text(run.text, "7.2")))
     assert used and all(n.startswith("cf_") for n in used), used
     assert used <= {n for n in run.glued if n.startswith("cf_")}     # 7.1 glues the rest
 
 
 def test_top_level_names_are_prefixed(run):
-    text = _section(run.text)
+    text = section_text(run.text, "7.2")
     defs = set(re.findall(r"^def (\w+)", text, re.M)) | set(re.findall(r"^(\w+)\s*=", text, re.M))
     ok = ("cf_", "draw_cf_", "quiz_72")
     assert defs and all(n.startswith(ok) for n in defs), sorted(n for n in defs if not n.startswith(ok))
@@ -58,7 +50,7 @@ def test_top_level_names_are_prefixed(run):
 
 
 def test_the_section_names_the_exercise_and_the_correction(run):
-    text = _section(run.text)
+    text = section_text(run.text, "7.2")
     assert "`is_conservative(F, points, h=1e-5, tol=1e-4)`" in text
     assert "`potential(F, x, x0, n=100)`" in text
     assert "../exercises/ch07/ch07.ipynb" in text

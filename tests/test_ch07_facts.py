@@ -22,7 +22,7 @@ from numpy.testing import assert_allclose
 
 import calclib as cl
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch07-vector-fields.md"
@@ -36,13 +36,6 @@ def run():
     return run_chapter(CHAPTER)      # 7.1 has no cell that raises on purpose
 
 
-def _section(text: str) -> str:
-    """The text of section 7.1 (the merged chapter also holds 7.2)."""
-    start = text.index("## 7.1 Vector fields")
-    nxt = text.find("\n## ", start + 5)
-    return text[start:] if nxt < 0 else text[start:nxt]
-
-
 def _div2(F):
     return sp.diff(F[0], x) + sp.diff(F[1], y)
 
@@ -53,9 +46,9 @@ def _curl2(F):
 
 def test_glue_is_quoted_and_the_section_has_its_parts(run):
     assert_glue_is_quoted(run)
-    names = set(re.findall(r"\{glue:text\}`(\w+)", _section(run.text)))
+    names = set(re.findall(r"\{glue:text\}`(\w+)", section_text(run.text, "7.1")))
     assert names and not any(n.startswith("cf_") for n in names)      # 7.2's prefix is not ours
-    text = _section(run.text)
+    text = section_text(run.text, "7.1")
     assert "`divergence(F, x, h=1e-5)`" in text and "`curl(F, x, h=1e-5)`" in text
     assert "../exercises/ch07/ch07.ipynb" in text
     assert "### Check your understanding: 7.1" in text

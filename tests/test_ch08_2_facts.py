@@ -22,7 +22,7 @@ from numpy.testing import assert_allclose
 
 import calclib as cl
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles, section_names
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch08-line-integrals.md"
@@ -35,13 +35,6 @@ Y0 = 1.2
 @pytest.fixture(scope="module")
 def run():
     return run_chapter(CHAPTER)      # 8.2 has no cell that raises on purpose
-
-
-def _section(text: str) -> str:
-    """The text of section 8.2 (the merged chapter also holds 8.1)."""
-    start = text.index("## 8.2 Path independence")
-    nxt = text.find("\n## ", start + 5)
-    return text[start:] if nxt < 0 else text[start:nxt]
 
 
 # ---------------------------------------------------------------- oracles written out again
@@ -103,7 +96,7 @@ def descend_oracle(start, lr=LR_WELL, tol=1e-6, max_iter=3000):
 
 def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
     assert_glue_is_quoted(run)
-    text = _section(run.text)
+    text = section_text(run.text, "8.2")
     quoted = set(re.findall(r"\{glue:text\}`(\w+)", text))
     assert quoted and all(n.startswith("pi_") for n in quoted), quoted
     assert all(n.startswith("pi_") for n in quoted & set(run.glued))
@@ -116,7 +109,7 @@ def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
 
 
 def test_the_section_states_the_correction_and_names_the_exercise(run):
-    text = _section(run.text)
+    text = section_text(run.text, "8.2")
     assert "The notes claim" in text and "That is not true" in text
     assert "regardless of" in text and "initialization" in text
     assert "`line_integral(F, r, dr, a, b, n)`" in text

@@ -19,7 +19,7 @@ import scipy.integrate
 import sympy as sp
 from numpy.testing import assert_allclose
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch08-line-integrals.md"
@@ -30,13 +30,6 @@ VERDICTS = re.compile(r"constant|same|chang|depend|independ|conserv|path-|vari|f
 @pytest.fixture(scope="module")
 def run():
     return run_chapter(CHAPTER)      # 8.1 has no cell that raises on purpose
-
-
-def _section(text: str) -> str:
-    """The text of section 8.1 (the chapter also holds 8.2)."""
-    start = text.index("## 8.1 Line integrals")
-    nxt = text.find("\n## ", start + 5)
-    return text[start:] if nxt < 0 else text[start:nxt]
 
 
 def _quad(F, r, dr, a, b):
@@ -57,15 +50,15 @@ def _grad_xy(x, y):          # the gradient of f = x y
 
 def test_glue_is_quoted_and_no_8_2_prefix(run):
     assert_glue_is_quoted(run)
-    names = set(re.findall(r"\{glue:text\}`(\w+)", _section(run.text)))
+    names = set(re.findall(r"\{glue:text\}`(\w+)", section_text(run.text, "8.1")))
     assert names and not any(n.startswith("pi_") for n in names), names
-    defs = set(re.findall(r"^def (\w+)", _section(run.text), re.M))
-    defs |= set(re.findall(r"^(\w+)\s*=", _section(run.text), re.M))
+    defs = set(re.findall(r"^def (\w+)", section_text(run.text, "8.1"), re.M))
+    defs |= set(re.findall(r"^(\w+)\s*=", section_text(run.text, "8.1"), re.M))
     assert defs and not [n for n in defs if n.startswith("pi_")]    # 8.2 owns pi_
 
 
 def test_the_section_has_its_parts(run):
-    text = _section(run.text)
+    text = section_text(run.text, "8.1")
     assert r"\int_a^b \vv F(\vv r(t))\cdot\vv r'(t)\,dt" in text
     assert "`line_integral(F, r, dr, a, b, n)`" in text and "../exercises/ch08/ch08.ipynb" in text
     assert "t_k = a + (k + \\tfrac12)(b - a)/n" in text and "midpoint rule" in text

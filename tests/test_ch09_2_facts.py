@@ -20,7 +20,7 @@ import scipy.integrate
 import sympy as sp
 from numpy.testing import assert_allclose
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles, section_names
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch09-fundamental-theorems.md"
@@ -31,13 +31,6 @@ TWO_PI = 2 * math.pi
 @pytest.fixture(scope="module")
 def run():
     return run_chapter(CHAPTER)      # 9.2 has no cell that raises on purpose
-
-
-def _section(text: str) -> str:
-    """The text of section 9.2 (the merged chapter also holds 9.1 and 9.3)."""
-    start = text.index("## 9.2 Stokes' theorem")
-    nxt = text.find("\n## ", start + 5)
-    return text[start:] if nxt < 0 else text[start:nxt]
 
 
 # ---------------------------------------------------------------- oracles written out again
@@ -94,7 +87,7 @@ def dcircle(t):
 
 def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
     assert_glue_is_quoted(run)
-    text = _section(run.text)
+    text = section_text(run.text, "9.2")
     quoted = set(re.findall(r"\{glue:text\}`(\w+)", text))
     assert quoted and all(n.startswith("st_") for n in quoted), quoted
     names = section_names(text)
@@ -105,7 +98,7 @@ def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
 
 
 def test_the_section_defines_flux_states_the_rule_and_names_the_exercise(run):
-    text = _section(run.text)
+    text = section_text(run.text, "9.2")
     assert r"\vv S_u\times\vv S_v" in text and r"\iint_S \vv G\cdot d\vv S" in text   # flux defined
     assert "right-hand rule" in text and "on your\nleft" in text.replace("on your left", "on your\nleft")
     assert "`surface_flux(G, S, S_u, S_v, u_lim, v_lim, n)`" in text

@@ -20,7 +20,7 @@ import scipy.integrate
 import sympy as sp
 from numpy.testing import assert_allclose
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch09-fundamental-theorems.md"
@@ -33,23 +33,16 @@ def run():
     return run_chapter(CHAPTER)
 
 
-def _section(text: str) -> str:
-    """The text of section 9.3 (the merged chapter also holds 9.1 and 9.2)."""
-    start = text.index("## 9.3 The divergence theorem")
-    nxt = text.find("\n## ", start + 5)
-    return text[start:] if nxt < 0 else text[start:nxt]
-
-
 def test_glue_is_quoted_and_prefixed(run):
     assert_glue_is_quoted(run)
-    quoted = set(re.findall(r"\{glue:text\}`(\w+)", _section(run.text)))
+    quoted = set(re.findall(r"\{glue:text\}`(\w+)", section_text(run.text, "9.3")))
     assert quoted and all(n.startswith("dv_") for n in quoted), quoted
-    glued_here = set(re.findall(r"glue\(\s*['\"](\w+)", _section(run.text)))
+    glued_here = set(re.findall(r"glue\(\s*['\"](\w+)", section_text(run.text, "9.3")))
     assert glued_here and all(n.startswith("dv_") for n in glued_here), glued_here
 
 
 def test_the_section_names_the_exercise_and_the_applications(run):
-    text = _section(run.text)
+    text = section_text(run.text, "9.3")
     assert "`box_flux(F, box, n)`" in text and "`hutchinson_trace(matvec, dim, n_probes, rng)`" in text
     assert "../exercises/ch09/ch09.ipynb" in text and ":::{admonition} Exercise" in text
     assert "### Check your understanding: 9.3" in text and "section 9.2" in text

@@ -24,7 +24,7 @@ from numpy.testing import assert_allclose
 
 import calclib as cl
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles, section_names
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch09-fundamental-theorems.md"
@@ -41,13 +41,6 @@ CURL_SYM = sp.diff(N_SYM, x) - sp.diff(M_SYM, y)
 @pytest.fixture(scope="module")
 def run():
     return run_chapter(CHAPTER)
-
-
-def _section(text: str) -> str:
-    """The text of section 9.1 (the merged chapter also holds 9.2 and 9.3)."""
-    start = text.index("## 9.1 Green's theorem")
-    nxt = text.find("\n## ", start + 5)
-    return text[start:] if nxt < 0 else text[start:nxt]
 
 
 def _quad_loop(F, r, dr, a=0.0, b=2 * math.pi):
@@ -75,7 +68,7 @@ def _fan_area(V):
 
 def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
     assert_glue_is_quoted(run)
-    text = _section(run.text)
+    text = section_text(run.text, "9.1")
     quoted = set(re.findall(r"\{glue:text\}`(\w+)", text))
     assert quoted and all(n.startswith("gr_") for n in quoted), quoted
     names = section_names(text)
@@ -91,7 +84,7 @@ def test_the_chapter_head_and_the_section_have_their_parts(run):
     for part in ("**9.1 Green's theorem**", "**9.2 Stokes' theorem**", "**9.3 The divergence theorem**",
                  "flux", "chapter 8"):
         assert part in head, part
-    text = _section(run.text)
+    text = section_text(run.text, "9.1")
     assert r"\oint_C M\,dx + N\,dy" in text and "counterclockwise" in text and "clockwise" in text
     assert "`polygon_area(vertices)`" in text and "`boundary_circulation(F, box, n)`" in text
     assert "../exercises/ch09/ch09.ipynb" in text and ":::{admonition} Exercise" in text

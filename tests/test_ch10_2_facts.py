@@ -21,7 +21,7 @@ import pytest
 import sympy as sp
 from numpy.testing import assert_allclose
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles, section_names
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch10-dependent-variables.md"
@@ -31,13 +31,6 @@ VERDICTS = re.compile(r"slope|useful|break|half|second|quadratic|grows|fail|good
 @pytest.fixture(scope="module")
 def run():
     return run_chapter(CHAPTER)
-
-
-def _section(text: str) -> str:
-    """The text of section 10.2 (the merged chapter also holds 10.1)."""
-    start = text.index("## 10.2 Total differentials for related variables")
-    nxt = text.find("\n## ", start + 5)
-    return text[start:] if nxt < 0 else text[start:nxt]
 
 
 X, Y, Z = sp.symbols("x y z", real=True)
@@ -69,7 +62,7 @@ def implicit_partials(point):
 
 def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
     assert_glue_is_quoted(run)
-    text = _section(run.text)
+    text = section_text(run.text, "10.2")
     quoted = set(re.findall(r"\{glue:text\}`(\w+)", text))
     assert quoted and all(n.startswith("td_") for n in quoted), quoted
     names = section_names(text)
@@ -79,7 +72,7 @@ def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
 
 
 def test_the_section_states_what_is_held_and_names_the_exercise(run):
-    text = _section(run.text)
+    text = section_text(run.text, "10.2")
     assert "held fixed" in text and r"\Big(\frac{\partial w}{\partial x}\Big)_y" in text
     assert r"\Big(\frac{\partial w}{\partial x}\Big)_z" in text
     assert "`constrained_partial(grad_w, grad_g, point, wrt, held)`" in text
@@ -251,7 +244,7 @@ def test_self_check_answers_and_their_wrong_variants(run):
 
 
 def test_the_ideal_gas_dropdown_by_sympy(run):
-    text = _section(run.text)
+    text = section_text(run.text, "10.2")
     P, V, T, n, R = sp.symbols("P V T n R", positive=True)
     U = sp.Rational(3, 2) * n * R * T
     U_TV, U_TP = U, U                                   # U depends on T alone

@@ -23,7 +23,7 @@ from numpy.testing import assert_allclose
 
 import calclib as cl
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles, section_names
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch10-dependent-variables.md"
@@ -37,13 +37,6 @@ SIGMA_F = np.array(SIGMA.tolist(), dtype=float)
 @pytest.fixture(scope="module")
 def run():
     return run_chapter(CHAPTER)      # 10.1 has no cell that raises on purpose
-
-
-def _section(text: str) -> str:
-    """The text of section 10.1 (the merged chapter also holds 10.2)."""
-    start = text.index("## 10.1 Optimization with dependent variables")
-    nxt = text.find("\n## ", start + 5)
-    return text[start:] if nxt < 0 else text[start:nxt]
 
 
 # ---------------------------------------------------------------- oracles
@@ -104,7 +97,7 @@ def central_gradient(W, X, h=1e-5):
 
 def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
     assert_glue_is_quoted(run)
-    text = _section(run.text)
+    text = section_text(run.text, "10.1")
     quoted = set(re.findall(r"\{glue:text\}`(\w+)", text))
     assert quoted and all(n.startswith("dep_") for n in quoted), quoted
     names = section_names(text)
@@ -116,7 +109,7 @@ def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
 
 
 def test_the_section_names_the_methods_the_exercise_and_refers_to_4_3(run):
-    text = _section(run.text)
+    text = section_text(run.text, "10.1")
     for word in ("Substitution", "Lagrange multipliers", "Projected gradient descent",
                  "section 4.3", "sum of the gradients of its uses"):
         assert word in text, word

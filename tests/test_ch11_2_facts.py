@@ -22,7 +22,7 @@ import sympy as sp
 from numpy.testing import assert_allclose
 from scipy import integrate, special
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, titles
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch11-deep-learning.md"
@@ -32,13 +32,6 @@ VERDICTS = re.compile(r"never|stuck|escape[sd]|fast|slow|linear|log|grow|trap|wi
 @pytest.fixture(scope="module")
 def run():
     return run_chapter(CHAPTER)
-
-
-def _section(text: str) -> str:
-    """The text of section 11.2 (the merged chapter also holds 11.1 and 11.3)."""
-    start = text.index("## 11.2 Saddle points vs local minima")
-    nxt = text.find("\n## ", start + 5)
-    return text[start:] if nxt < 0 else text[start:nxt]
 
 
 X, Y = sp.symbols("x y", real=True)
@@ -55,7 +48,7 @@ def _grad(p):
 
 def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
     assert_glue_is_quoted(run)
-    text = _section(run.text)
+    text = section_text(run.text, "11.2")
     quoted = set(re.findall(r"\{glue:text\}`(\w+)", text))
     assert quoted and all(n.startswith("sd_") for n in quoted), quoted
     names = section_names(text)
@@ -65,7 +58,7 @@ def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
 
 
 def test_the_section_states_the_ensemble_the_correction_and_names_the_exercise(run):
-    text = _section(run.text)
+    text = section_text(run.text, "11.2")
     assert "Gaussian orthogonal ensemble (GOE)" in text and "(A + A\\T)/2" in text
     assert "Newton's method is attracted to saddles" in text and "|\\Hess|" in text
     assert "`momentum_step(theta, velocity, grad, alpha, beta)`" in text

@@ -20,7 +20,7 @@ import sympy as sp
 from numpy.testing import assert_allclose
 from scipy import integrate, optimize
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, titles
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch11-deep-learning.md"
@@ -32,19 +32,12 @@ def run():
     return run_chapter(CHAPTER)
 
 
-def _section(text: str) -> str:
-    """The text of section 11.3 (the merged chapter also holds 11.1 and 11.2)."""
-    start = text.index("## 11.3 Natural gradient descent")
-    nxt = text.find("\n## ", start + 5)
-    return text[start:] if nxt < 0 else text[start:nxt]
-
-
 # ---------------------------------------------------------------- names, glue, text
 
 
 def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
     assert_glue_is_quoted(run)
-    text = _section(run.text)
+    text = section_text(run.text, "11.3")
     quoted = set(re.findall(r"\{glue:text\}`(\w+)", text))
     assert quoted and all(n.startswith("ng_") for n in quoted), quoted
     names = section_names(text)
@@ -54,7 +47,7 @@ def test_glue_is_quoted_and_every_name_of_the_section_is_prefixed(run):
 
 
 def test_the_section_names_the_exercise_and_the_notation(run):
-    text = _section(run.text)
+    text = section_text(run.text, "11.3")
     for name in ("`bernoulli_fisher(p)`", "`logistic_fisher(w, X)`",
                  "`natural_gradient_step(theta, grad, fisher, alpha, damping=0.0)`"):
         assert name in text, name

@@ -17,7 +17,7 @@ import sympy as sp
 from numpy.testing import assert_allclose
 from scipy import integrate, stats
 
-from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, titles
+from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, section_text, titles
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch11-deep-learning.md"
@@ -31,13 +31,6 @@ ACTS = {"identity": (lambda z: z, lambda z: np.ones_like(z)),
 @pytest.fixture(scope="module")
 def run():
     return run_chapter(CHAPTER)
-
-
-def _section(text: str) -> str:
-    """The text of section 11.1 (the merged chapter also holds 11.2 and 11.3)."""
-    start = text.index("## 11.1 Vanishing and exploding gradients")
-    nxt = text.find("\n## ", start + 5)
-    return text[start:] if nxt < 0 else text[start:nxt]
 
 
 def oracle_norms(Ws, x, act, residual_beta=None):
@@ -60,7 +53,7 @@ def oracle_norms(Ws, x, act, residual_beta=None):
 
 def test_glue_is_quoted_and_names_are_prefixed(run):
     assert_glue_is_quoted(run)
-    text = _section(run.text)
+    text = section_text(run.text, "11.1")
     quoted = set(re.findall(r"\{glue:text\}`(\w+)", text))
     assert quoted and all(n.startswith("vg_") for n in quoted), quoted
     bad = {n for n in section_names(text) if not (n.startswith(("vg_", "VG_")) or n == "quiz_111")}
@@ -68,7 +61,7 @@ def test_glue_is_quoted_and_names_are_prefixed(run):
 
 
 def test_the_section_names_the_exercise_and_the_parts(run):
-    text = _section(run.text)
+    text = section_text(run.text, "11.1")
     for s in ("`init_std(fan_in, fan_out, activation)`",
               "`layer_gradient_norms(weights, x, activation)`", "../exercises/ch11/ch11.ipynb",
               "### Check your understanding: 11.1", "Sigmoid saturation", "Xavier", "He",
