@@ -94,3 +94,71 @@ def test_search_works_from_disk(built_book, browser, query, expected):
     assert any(expected in h for h in hrefs), (query, hrefs)
     assert not offsite, offsite
     page.close()
+
+
+# ---- each section links to the calclib functions it uses (_ext/calclib_used.py) ----------
+
+def _visible_code_by_section(chapter: Path) -> dict[str, str]:
+    """``{"2.1": code of the cells a reader sees in section 2.1, ...}`` from the chapter's
+    source (jupytext), cells tagged remove-cell / remove-input left out."""
+    import re
+
+    import jupytext
+
+    nb = jupytext.read(chapter)
+    current, code = None, {}
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for m in re.finditer(r"^## (\d+\.\d+) ", cell.source, re.M):
+                current = m.group(1)
+                code.setdefault(current, "")
+        elif current and not {"remove-cell", "remove-input"} & set(cell.metadata.get("tags", [])):
+            code[current] += cell.source + "\n"
+    return code
+
+
+def _calclib_lines(page: Path) -> dict[str, list[tuple[str, str]]]:
+    """``{"2.1": [(shown name, link), ...]}`` from the built page: the line under each
+    section's heading."""
+    import re
+    from html import unescape
+
+    text = page.read_text(encoding="utf-8")
+    out = {}
+    heads = list(re.finditer(r"<h2>(\d+\.\d+) ", text))
+    for i, h in enumerate(heads):
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        m = re.search(r'<p class="calclib-used">(.*?)</p>', text[h.end():end], re.S)
+        out[h.group(1)] = [] if m is None else [
+            (unescape(re.sub(r"<[^>]+>", "", shown)), href)
+            for href, shown in re.findall(r'<a class="reference internal" href="([^"]+)"[^>]*>(.*?)</a>',
+                                          m.group(1), re.S)]
+    return out
+
+
+def test_every_section_links_to_the_calclib_functions_it_uses(built_book):
+    import re
+
+    from conftest import ROOT, chapter_files
+
+    reference = _parse(built_book / "reference" / "calclib.html").ids
+    sections = 0
+    for page in chapter_files():
+        source = _visible_code_by_section(ROOT / f"{page}.md")
+        lines = _calclib_lines(built_book / f"{page}.html")
+        assert set(lines) == set(source), (page, sorted(lines), sorted(source))
+        for number, code in source.items():
+            listed = lines[number]
+            shown = [s for s, _ in listed]
+            # each link goes to the function's entry on the reference page ...
+            for name, href in listed:
+                path, _, anchor = href.partition("#")
+                assert path == "../reference/calclib.html" and anchor in reference, (number, name, href)
+                assert anchor.endswith("." + name.rsplit(".", 1)[1]), (number, name, href)
+            # ... each listed name is spelled so in the section's visible code, and each call
+            # of a calclib function there (cl.module.function(...)) is listed
+            assert all(re.search(rf"\b{re.escape(s)}\b", code) for s in shown), (number, shown)
+            called = set(re.findall(r"\b(cl\.[a-z_]+\.[a-z_]\w*)\(", code))
+            assert called <= set(shown), (page, number, called - set(shown))
+            sections += len(listed) > 0
+    assert sections >= 25, f"only {sections} sections list their calclib functions"
