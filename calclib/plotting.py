@@ -8,13 +8,49 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["COLORS", "plane", "arrow", "panels", "lp_circle", "right_angle", "angle_arc",
+__all__ = ["COLORS", "text_color", "plane", "arrow", "panels", "lp_circle", "right_angle", "angle_arc",
            "contour_gradient", "quiver_field", "streamlines", "surface", "log_ticks"]
 
-#: Colour-blind-safe course palette (Okabe–Ito) for the first vector, the second vector,
-#: a derived quantity (projection, gradient), a highlight and muted elements.
-COLORS = {"a": "#0072B2", "b": "#D55E00", "derived": "#009E73", "highlight": "#CC79A7",
+#: Colour-blind-safe course palette (Okabe–Ito hues) for the first vector, the second vector,
+#: a derived quantity (projection, gradient), a highlight and muted elements. Vermillion,
+#: bluish green and reddish purple are darkened from Okabe–Ito's values (#D55E00, #009E73,
+#: #CC79A7: 3.9, 3.4 and 3.1 : 1 on white) so that text in them meets WCAG AA (4.5 : 1);
+#: "muted" (2.8 : 1) is for lines and areas that carry no meaning of their own, never text.
+#: tests/chapter_harness.py checks every figure of the book for both rules.
+COLORS = {"a": "#0072B2", "b": "#C05500", "derived": "#008561", "highlight": "#A16084",
           "muted": "#999999"}
+
+
+def _luminance(rgb) -> float:
+    """WCAG 2.1 relative luminance of an sRGB colour (components in [0, 1])."""
+    lin = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def text_color(color, min_contrast: float = 4.5):
+    """``color`` darkened (towards black, hue kept) just enough that text in it has at least
+    ``min_contrast`` : 1 contrast on white (WCAG AA: 4.5 for text, 3 for large text and
+    graphics). A colour that already meets it is returned unchanged, as an RGB tuple.
+
+    For labelling a curve in the curve's own colour when that colour is light, e.g. the
+    ``tab10`` colours: ``ax.annotate(name, ..., color=text_color(line_color))``.
+    """
+    from matplotlib.colors import to_rgb
+
+    if not 1.0 <= float(min_contrast) <= 21.0:
+        raise ValueError(f"min_contrast must be between 1 and 21 (black on white), got {min_contrast}")
+    rgb = np.array(to_rgb(color))
+    # contrast on white is (1.05) / (L + 0.05), decreasing in the scale factor's luminance:
+    # bisect the factor f in [0, 1] for the largest f with enough contrast
+    def ok(f):
+        return 1.05 / (_luminance(f * rgb) + 0.05) >= min_contrast
+    if ok(1.0):
+        return tuple(float(v) for v in rgb)
+    lo, hi = 0.0, 1.0
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if ok(mid) else (lo, mid)
+    return tuple(float(v) for v in lo * rgb)
 
 
 def plane(ax, lim=3.0, *, grid=True, xlabel="$x_1$", ylabel="$x_2$"):

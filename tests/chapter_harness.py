@@ -19,6 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
@@ -34,6 +35,7 @@ class ChapterRun:
     sliders: dict = field(default_factory=dict)   # draw function name -> StaticSlider
     glued: dict = field(default_factory=dict)     # glue name -> value
     raised: list = field(default_factory=list)    # exceptions of raises-exception cells
+    figures: list = field(default_factory=list)   # (where, Figure): the static figures, in order
 
     @property
     def text(self) -> str:
@@ -82,6 +84,10 @@ def run_chapter(path: Path) -> ChapterRun:
                                          "raises-exception but raised nothing")
             else:
                 exec(src, run.ns)
+            for num in matplotlib.pyplot.get_fignums():     # the figures this cell showed
+                fig = matplotlib.pyplot.figure(num)
+                run.figures.append((f"{run.path.name}, code cell {n}, figure {len(run.figures) + 1}", fig))
+                matplotlib.pyplot.close(fig)
             if n == 1:
                 run.ns["glue"] = record_glue          # the imports cell brought the real one
     finally:

@@ -18,6 +18,7 @@ from numpy.testing import assert_allclose
 import calclib as cl
 
 from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, titles
+from figure_a11y import assert_figures_accessible
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch05-least-squares.md"
@@ -170,3 +171,8 @@ def test_held_out_ridge_claims(run):
     assert g["mse_ridge_best"] < g["mse_ls"] < g["mse_ridge_100"] < g["mse_mean_only"]
     assert g["n_train"] == 442 - round(0.25 * 442)
     assert g["best_gamma"] in run.ns["GAMMAS"]
+
+
+def test_figures_meet_contrast_and_do_not_rely_on_colour_alone(run):
+    """Every static figure and slider frame of the chapter (tests/figure_a11y.py)."""
+    assert_figures_accessible(run)

@@ -21,6 +21,7 @@ from scipy import integrate as sci_integrate
 from scipy import stats
 
 from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_text, titles
+from figure_a11y import assert_figures_accessible
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch06-multiple-integrals.md"
@@ -231,3 +232,8 @@ def test_selfcheck_answers_and_wrong_answers(run):
     for q in (z, rate, expect):
         for w, _ in q.wrong:
             assert abs(w - q.answer) > q.tol, (q.question, w)
+
+
+def test_figures_meet_contrast_and_do_not_rely_on_colour_alone(run):
+    """Every static figure and slider frame of the chapter (tests/figure_a11y.py)."""
+    assert_figures_accessible(run)

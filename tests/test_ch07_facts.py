@@ -23,6 +23,7 @@ from numpy.testing import assert_allclose
 import calclib as cl
 
 from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_text, titles
+from figure_a11y import assert_figures_accessible
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch07-vector-fields.md"
@@ -238,3 +239,8 @@ def test_self_check_accepts_its_answers_and_refuses_the_wrong_ones(run):
     assert np.all(np.linalg.eigvalsh(H) > 0) and -np.trace(H) < 0
     assert q3.correct == 0 and "sink" in q3.options[0]
     assert "Check your understanding: 7.1" in quiz.title
+
+
+def test_figures_meet_contrast_and_do_not_rely_on_colour_alone(run):
+    """Every static figure and slider frame of the chapter (tests/figure_a11y.py)."""
+    assert_figures_accessible(run)

@@ -20,6 +20,7 @@ import sympy as sp
 from numpy.testing import assert_allclose
 
 from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_text, titles
+from figure_a11y import assert_figures_accessible
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch08-line-integrals.md"
@@ -210,3 +211,8 @@ def test_self_check_answers_right_and_wrong_answers_wrong(run):
         for value, why in q.wrong:
             assert abs(value - q.answer) > q.tol, (q.question, value)
             assert why
+
+
+def test_figures_meet_contrast_and_do_not_rely_on_colour_alone(run):
+    """Every static figure and slider frame of the chapter (tests/figure_a11y.py)."""
+    assert_figures_accessible(run)

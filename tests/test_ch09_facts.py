@@ -25,6 +25,7 @@ from numpy.testing import assert_allclose
 import calclib as cl
 
 from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, section_text, titles
+from figure_a11y import assert_figures_accessible
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch09-fundamental-theorems.md"
@@ -248,3 +249,8 @@ def test_self_check_answers_and_their_wrong_variants(run):
         for value, why in q.wrong:
             assert abs(value - q.answer) > 10 * q.tol and why
     assert mc.options[mc.correct] == "F = (−y, 0)" and all(mc.why[i] for i in range(3) if i != mc.correct)
+
+
+def test_figures_meet_contrast_and_do_not_rely_on_colour_alone(run):
+    """Every static figure and slider frame of the chapter (tests/figure_a11y.py)."""
+    assert_figures_accessible(run)

@@ -24,6 +24,7 @@ from numpy.testing import assert_allclose
 import calclib as cl
 
 from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, section_text, titles
+from figure_a11y import assert_figures_accessible
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch10-dependent-variables.md"
@@ -275,3 +276,8 @@ def test_self_check_answers_and_their_wrong_variants(run):
         assert abs(w - tied.answer) > 10 * tied.tol
     assert "parallel to the normal" in normal.options[normal.correct]
     assert len(normal.why) == len(normal.options) and "unconstrained" in normal.why[0]
+
+
+def test_figures_meet_contrast_and_do_not_rely_on_colour_alone(run):
+    """Every static figure and slider frame of the chapter (tests/figure_a11y.py)."""
+    assert_figures_accessible(run)

@@ -18,6 +18,7 @@ from numpy.testing import assert_allclose
 from scipy import integrate, stats
 
 from chapter_harness import assert_glue_is_quoted, frame, grid, run_chapter, section_names, section_text, titles
+from figure_a11y import assert_figures_accessible
 from conftest import ROOT
 
 CHAPTER = ROOT / "chapters" / "ch11-deep-learning.md"
@@ -199,3 +200,8 @@ def test_self_check(run):
         for w, _ in q.wrong:
             assert abs(w - q.answer) > q.tol
     assert "1/4" in mc.options[mc.correct]
+
+
+def test_figures_meet_contrast_and_do_not_rely_on_colour_alone(run):
+    """Every static figure and slider frame of the chapter (tests/figure_a11y.py)."""
+    assert_figures_accessible(run)
