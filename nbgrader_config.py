@@ -4,7 +4,7 @@ Instructor master copies (solutions + hidden tests) live in ``solutions/<assignm
 ``nbgrader generate_assignment <assignment>`` writes the student release to
 ``exercises/<assignment>/``. Run nbgrader from this directory (the course root).
 
-Grading is hardened by ``instructor/hardening.py`` (what each protection does, what the
+Grading is hardened by ``instructor/hardening/`` (what each protection does, what the
 student and the instructor see, and what one kernel cannot protect: ``guide/hardening.md``,
 "Hardened autograding" in the book). Its limits are set at the end of this file.
 """
@@ -42,26 +42,35 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# ---- hardened autograding (instructor/hardening.py) -------------------------------------
-# Only the module next to this file counts, so that a course folder grades the same way
+# ---- hardened autograding (instructor/hardening/) ---------------------------------------
+# Only the package next to this file counts, so that a course folder grades the same way
 # whoever runs nbgrader there. A folder without it (e.g. a bare copy of solutions/ and this
 # file, as the chapter tests make) grades with nbgrader's defaults and says so on stderr;
 # set NBGRADER_REQUIRE_HARDENING=1 to make that an error instead.
 hardening = None
-if os.path.isfile(os.path.join(HERE, "instructor", "hardening.py")):
+_local = os.path.join(HERE, "instructor", "hardening")
+if os.path.isfile(os.path.join(_local, "__init__.py")):
     if sys.path[:1] != [HERE]:
         sys.path.insert(0, HERE)
     from instructor import hardening
 
-    _local = os.path.join(HERE, "instructor", "hardening.py")
-    if not os.path.samefile(hardening.__file__, _local):
-        with open(hardening.__file__, "rb") as _a, open(_local, "rb") as _b:
-            if _a.read() != _b.read():  # e.g. `instructor` imported earlier from elsewhere
-                raise RuntimeError(f"imported {hardening.__file__}, which differs from {_local}")
+    _imported = os.path.dirname(os.path.abspath(hardening.__file__))
+    if not os.path.samefile(_imported, _local):
+        # e.g. `instructor` imported earlier from elsewhere: its modules must be these
+        def _sources(folder):
+            out = {}
+            for name in sorted(os.listdir(folder)):
+                if name.endswith(".py"):
+                    with open(os.path.join(folder, name), "rb") as fh:
+                        out[name] = fh.read()
+            return out
+
+        if _sources(_imported) != _sources(_local):
+            raise RuntimeError(f"imported {_imported}, which differs from {_local}")
 elif os.environ.get("NBGRADER_REQUIRE_HARDENING") == "1":
-    raise RuntimeError(f"{HERE}/instructor/hardening.py is missing: refusing to grade without it")
+    raise RuntimeError(f"{_local}/ is missing: refusing to grade without it")
 else:
-    sys.stderr.write("nbgrader_config.py: grading WITHOUT hardening (no instructor/hardening.py "
+    sys.stderr.write("nbgrader_config.py: grading WITHOUT hardening (no instructor/hardening/ "
                      "next to this file)\n")
 
 if hardening is not None:

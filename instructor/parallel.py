@@ -43,7 +43,7 @@ from .report import FAILED, GRADED, MANUAL, SKIPPED
 
 # The worker runs from its file, without importing this package: its sys.path is then
 # exactly that of `nbgrader autograde` run in the course folder (the course's
-# nbgrader_config.py decides what it imports, e.g. the course's own instructor/hardening.py),
+# nbgrader_config.py decides what it imports, e.g. the course's own instructor/hardening/),
 # and no folder outside the course is added to what a sandboxed kernel may read.
 _WORKER_BOOT = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
 _WORKER = Path(__file__).with_name("worker.py")

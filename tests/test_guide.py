@@ -457,11 +457,12 @@ def test_checkers_find_commands_and_traits_in_markdown():
 
 
 def test_checkers_reject_wrong_paths():
-    for ok in ("nbgrader_config.py", "instructor/hardening.py", "solutions/<assignment>/",
+    for ok in ("nbgrader_config.py", "instructor/hardening/guard.py", "solutions/<assignment>/",
                "benchmarks/bench_grading.py", "submitted/alice/ch02/", "alice/ch02.ipynb",
                "sqlite:///gradebook.db", "/etc/jupyter/nbgrader_config.py", "ch02.ipynb"):
         assert repo_path_error(ok) is None, ok
     for wrong in ("instrutor/hardening.py", "instructor/hardenning.py", "nbgrader_conf.py",
+                  "instructor/hardening.py",  # the single file it was until it became a package
                   "benchmarks/bench_grade.py", "tests/test_guid.py", "guide/hardening/"):
         assert repo_path_error(wrong), wrong
 

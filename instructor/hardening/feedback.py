@@ -1,0 +1,226 @@
+"""Feedback for the student: per-part scores, hidden tests hidden, math offline.
+
+:class:`FeedbackRedactor` and :class:`OfflineFeedbackExporter`: the feedback HTML has a
+per-part score table, shows no hidden test source and no traceback that quotes it, and
+carries MathJax and its fonts inline, so the math renders offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import nbformat
+from nbconvert.exporters import HTMLExporter
+from nbformat.notebooknode import NotebookNode
+from traitlets import Bool, Dict, Integer, List, Unicode
+
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .notebook import (HIDDEN_BEGIN, METADATA_KEY, _nbg, _output_texts, _own_lines, findings,
+                       hidden_lines, parts_of)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class FeedbackRedactor(NbGraderPreprocessor):
+    """Prepares the autograded notebook for the student (runs after GetGrades).
+
+    * a hidden test cell shows only the lines before ``### BEGIN HIDDEN TESTS`` (its
+      description) and one short line: passed, or the failure message of its assertion
+      (never its source or a traceback, which would quote it);
+    * any output elsewhere that contains a line of a hidden test is removed;
+    * a table at the top gives the score of each part, and lists the autograder's notes.
+    """
+
+    show_failure_message = Bool(True, help=(
+        "Show the message of a failing hidden test's assertion (written by the instructor "
+        "to say what is wrong; it contains no test source).")).tag(config=True)
+    max_message_chars = Integer(600).tag(config=True)
+    display_data_priority = List(config=True)  # set for every nbgrader preprocessor by the app
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            source_nb = gb.find_notebook(info["notebook"], info["assignment"])
+            master = {c.name: c.source or "" for c in source_nb.source_cells}
+            review = set()
+            for c in nb.cells:
+                gid = _nbg(c).get("grade_id")
+                if gid and _nbg(c).get("grade"):
+                    try:
+                        if gb.find_grade(gid, info["notebook"], info["assignment"],
+                                         info["student"]).needs_manual_grade:
+                            review.add(gid)
+                    except MissingEntry:
+                        pass
+        hidden = set()
+        for src in master.values():
+            if HIDDEN_BEGIN in src:
+                hidden |= hidden_lines(src, min_length=12)
+        hidden -= _own_lines(nb)
+        for cell in nb.cells:
+            gid = _nbg(cell).get("grade_id")
+            if cell.cell_type == "code" and gid and HIDDEN_BEGIN in master.get(gid, ""):
+                self._hide(cell, master[gid])
+            elif cell.cell_type == "code":
+                kept = []
+                for out in cell.get("outputs", []):
+                    if hidden and any(line in t for t in _output_texts({"outputs": [out]}) for line in hidden):
+                        kept.append(nbformat.v4.new_output(
+                            "stream", name="stdout",
+                            text="[output removed: it contained text of a hidden test]\n"))
+                    else:
+                        kept.append(out)
+                cell.outputs = kept
+        nb.cells.insert(0, self._summary(nb, review))
+        nb.metadata.pop(METADATA_KEY, None)
+        return nb, resources
+
+    def _hide(self, cell, master_source: str) -> None:
+        visible = master_source.split("\n")
+        head = []
+        for line in visible:
+            if HIDDEN_BEGIN in line:
+                break
+            head.append(line)
+        cell.source = "\n".join(head).rstrip() + "\n# (the hidden test code is not shown)"
+        meta = _nbg(cell)
+        score, points = meta.get("score"), meta.get("points")
+        errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
+        stderr = any(o.output_type == "stream" and o.name == "stderr" for o in cell.get("outputs", []))
+        if errors or stderr or (score is not None and points and float(score) < float(points)):
+            text = "Hidden test failed"
+            err = errors[-1] if errors else None
+            ours = [e for e in errors if e.ename in ("CellTimeoutError", "KernelDied", "NotRun",
+                                                     "OutputTooLarge", "GradingEnvironmentModified")]
+            if ours and ours[-1].evalue:
+                text += ": " + _ANSI.sub("", ours[-1].evalue)
+            elif ours:  # nbgrader's own timeout error has no message
+                text += ": it did not finish within the time limit"
+            elif err is not None and self.show_failure_message and err.evalue:
+                message = _ANSI.sub("", err.evalue)
+                if len(message) > self.max_message_chars:
+                    message = message[:self.max_message_chars] + " ..."
+                text += f": {err.ename}: {message}"
+            elif err is not None:
+                text += f" ({err.ename})"
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text + "\n")]
+        else:
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="Hidden tests passed.\n")]
+
+    @staticmethod
+    def _summary(nb, review: set) -> NotebookNode:
+        rows = ["| Part | Score | |", "|---|---|---|"]
+        total = possible = 0.0
+        found = findings(nb)
+        for part, cells in parts_of(nb.cells).items():
+            score = points = 0.0
+            pending = False
+            for c in nb.cells:
+                m = _nbg(c)
+                if m.get("grade_id") in cells:
+                    points += float(m.get("points") or 0)
+                    if m.get("score") is None:
+                        pending = True
+                    else:
+                        score += float(m["score"])
+            total += score
+            possible += points
+            manual = any(_nbg(c).get("grade_id") == part and _nbg(c).get("grade")
+                         and _nbg(c).get("solution") for c in nb.cells)
+            note, shown = "", f"{score:g}"
+            if manual and (pending or part in review):
+                note, shown = "to be graded by a person", "–"
+            elif any(gid in review for gid in cells):
+                note = "held for review"
+            rows.append(f"| `{part}` | {shown} / {points:g} | {note} |")
+        rows.append(f"| **Total** | **{total:g} / {possible:g}** | |")
+        text = "### Your scores, part by part\n\n" + "\n".join(rows)
+        notes = list(dict.fromkeys(f["message"] for f in found))
+        if notes:
+            text += "\n\n**Notes from the autograder**\n\n" + "\n".join(f"- {n}" for n in notes)
+        cell = nbformat.v4.new_markdown_cell(text)
+        return cell
+
+
+def _mathjax_bundle(mathjax_dir: str, macros: dict | None) -> str:
+    """Inline HTML for MathJax 3 with its fonts as data URIs: math renders with no network."""
+    base = Path(mathjax_dir)
+    fonts = {}
+    for woff in sorted((base / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff")):
+        fonts[woff.name] = "data:font/woff;base64," + base64.b64encode(woff.read_bytes()).decode()
+    config = {
+        "tex": {"inlineMath": [["$", "$"], ["\\(", "\\)"]], "displayMath": [["$$", "$$"], ["\\[", "\\]"]],
+                "processEscapes": True, "processEnvironments": True, "macros": macros or {},
+                "packages": {"[-]": ["autoload", "require"]}},
+        "options": {"ignoreHtmlClass": "tex2jax_ignore", "processHtmlClass": "tex2jax_process"},
+        "chtml": {"fontURL": "nbgrader-inline-fonts"},
+        "loader": {"load": []},
+    }
+    script = (base / "tex-chtml.js").read_text(encoding="utf-8").replace("</script", "<\\/script")
+    # Before the output jax builds its @font-face rules, point every font at its data URI.
+    ready = textwrap.dedent("""
+        function () {
+          var fonts = %s;
+          var patch = function (table) {
+            for (var key in table) {
+              var rule = table[key];
+              if (rule && typeof rule.src === 'string') {
+                rule.src = rule.src.replace(/url\\("%%%%URL%%%%\\/([^"]+)"\\)/g, function (m, name) {
+                  return fonts[name] ? 'url("' + fonts[name] + '")' : m;
+                });
+              }
+            }
+          };
+          var chtml = MathJax._.output.chtml;
+          patch(chtml.FontData.CHTMLFontData.defaultFonts);
+          for (var name in (chtml.fonts || {})) {
+            var module = chtml.fonts[name];
+            for (var cls in module) {
+              if (module[cls] && module[cls].defaultFonts) { patch(module[cls].defaultFonts); }
+            }
+          }
+          MathJax.startup.defaultReady();
+        }""") % json.dumps(fonts)
+    return ("<script>window.MathJax = " + json.dumps(config)[:-1]
+            + ', "startup": {"ready": ' + ready + "}};</script>\n<script>" + script + "</script>\n")
+
+
+class OfflineFeedbackExporter(HTMLExporter):
+    """nbgrader's feedback HTML, self-contained: MathJax 3 and its fonts inline (no CDN).
+
+    nbgrader's feedback template calls the ``mathjax()`` macro, which loads MathJax 2 from
+    cdnjs; a template loader placed first replaces that macro. The feedback is one HTML
+    file (``nbgrader release_feedback`` copies only ``*.html``), so nothing may be linked.
+    """
+
+    mathjax_dir = Unicode("", help="Folder of the vendored MathJax 3 (with tex-chtml.js).").tag(config=True)
+    tex_macros = Dict(help="TeX macros for the feedback (as in the book's _config.yml).").tag(config=True)
+    _bundle = None
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        from jinja2 import DictLoader
+
+        # an imported macro sees the environment's globals, not the render context
+        macro = "{%- macro mathjax(url=None) -%}{{ nbgrader_offline_mathjax }}{%- endmacro %}"
+        self.extra_loaders = [DictLoader({"mathjax.html.j2": macro})] + list(self.extra_loaders)
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        resources = self._init_resources(resources)
+        directory = self.mathjax_dir
+        if self._bundle is None:
+            if directory and (Path(directory) / "tex-chtml.js").is_file():
+                self._bundle = _mathjax_bundle(directory, self.tex_macros)
+            else:
+                self.log.warning("no vendored MathJax at %r: the feedback shows math as TeX source",
+                                 directory)
+                self._bundle = ""
+        self.environment.globals["nbgrader_offline_mathjax"] = self._bundle
+        return super().from_notebook_node(nb, resources, **kw)
