@@ -159,3 +159,47 @@ def section_names(text: str) -> set[str]:
                 for t in targets:
                     names |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name)}
     return names
+
+
+#: the longest alt text a frame may have (a screen reader reads it whole at every step)
+ALT_MAX = 350
+#: markup that alt text must not carry: LaTeX, Markdown, HTML
+ALT_MARKUP = re.compile(r"[$`\\]|\*\*|\]\(|</?[a-z]")
+NUMBER = r"([-+−]?\d+(?:\.\d+)?(?:e[-+]\d+)?)"
+
+
+def static_slider(draw, *, caption="", alt="", initial=None, **params):
+    """The slider ``cl.slider(draw, ...)`` makes, built without drawing any frame: for the
+    facts tests whose recorders replace ``cl.slider``; its ``frame_alt`` is the book's."""
+    ps = tuple(p if isinstance(p, calclib.Param) else calclib.Param(k, p)
+               for k, p in params.items())
+    start = {p.name: p.values[len(p.values) // 2] for p in ps}
+    return calclib.sliders.StaticSlider(draw=draw, params=ps, initial=start, caption=caption,
+                                        alt=alt)
+
+
+def frame_alts(slider) -> dict:
+    """The alt text of every frame, keyed by the frame's values (a tuple, in parameter
+    order), once checked against what every slider's alt text must be: the slider's own
+    ``alt(**values)`` function (not the generic "caption. Shown: ..."), a different
+    non-empty plain text (no LaTeX, Markdown or HTML) of at most :data:`ALT_MAX` characters
+    for every frame, naming the frame's slider values as the slider's labels print them."""
+    name = slider.draw.__name__
+    assert callable(slider.alt), f"{name}: pass alt=alt_<name>, a function of the values"
+    alts = {}
+    for values in slider.combos():
+        text = slider.frame_alt(values)
+        assert text and len(text) <= ALT_MAX, (name, values, len(text), text)
+        assert not ALT_MARKUP.search(text), (name, values, text)
+        for p in slider.params:
+            assert p.text(values[p.name]) in text, (name, p.name, p.text(values[p.name]), text)
+        alts[tuple(values.values())] = text
+    assert len(set(alts.values())) == len(alts), f"{name}: two frames share an alt text"
+    return alts
+
+
+def number_after(text: str, label: str) -> float:
+    """The number printed right after ``label`` in ``text`` ("a·b = -2.20" -> -2.2)."""
+    m = re.search(re.escape(label) + r"\s*" + NUMBER, text)
+    assert m, f"no number after {label!r} in {text!r}"
+    return float(m.group(1).replace("−", "-"))

@@ -18,7 +18,7 @@ import pytest
 
 import calclib
 
-from chapter_harness import frame, grid, run_chapter
+from chapter_harness import frame, frame_alts, grid, number_after, run_chapter
 from conftest import ROOT
 
 matplotlib.use("Agg")
@@ -193,3 +193,36 @@ def test_pca_people_numbers(chapter):
     np.testing.assert_allclose(g["ch02_mse"], variances[2], rtol=1e-10)
     np.testing.assert_allclose(g["ch02_ratio_2"], variances[:2].sum() / variances.sum())
     assert g["ch02_raw_weight"] > 0.999
+
+
+# -- every slider: alt text that says what each frame shows ------------------------------
+
+def test_every_slider_describes_each_frame_in_its_alt_text(chapter):
+    sliders = chapter["_sliders"]
+    alts = {name: frame_alts(s) for name, s in sliders.items()}
+    # the numbers in the text are the figure's, recomputed here with plain NumPy
+    for r, theta in ((2.0, 45), (3.0, 30), (1.0, 90)):
+        text = alts["draw_norms"][r, theta]
+        v = r * np.array([np.cos(np.radians(theta)), np.sin(np.radians(theta))])
+        assert number_after(text, "L1 =") == pytest.approx(np.abs(v).sum(), abs=0.006)
+        assert number_after(text, "L∞ =") == pytest.approx(np.abs(v).max(), abs=0.006)
+        assert number_after(text, "L2 =") == pytest.approx(r, abs=0.006)
+    assert "one height" in alts["draw_norms"][1.0, 90]
+    b_len = np.linalg.norm(chapter["B_FIXED"])
+    for theta in (120.0, 135.0, 180.0):
+        text = alts["draw_dot"][(theta,)]
+        expected = chapter["A_LENGTH"] * b_len * np.cos(np.radians(theta))
+        assert number_after(text, "a·b =") == pytest.approx(expected, abs=0.006)
+        assert number_after(text, "cos θ =") == pytest.approx(np.cos(np.radians(theta)),
+                                                              abs=0.006)
+        assert "negative: the angle is more than 90°" in text
+    assert "positive" in alts["draw_dot"][(45.0,)] and "shrunk" in alts["draw_dot"][(90.0,)]
+    cloud = chapter["cloud"]
+    eigvals, eigvecs = np.linalg.eigh(np.cov(cloud.T, bias=True))
+    phi_top = np.degrees(np.arctan2(eigvecs[1, -1], eigvecs[0, -1])) % 180
+    for phi in (0.0, 90.0, chapter["PHI_TOP"]):
+        u = np.array([np.cos(np.radians(phi)), np.sin(np.radians(phi))])
+        text = alts["draw_pca"][(phi,)]
+        assert number_after(text, "the dot at") == pytest.approx(np.var(cloud @ u), abs=6e-4)
+    tops = [phi for (phi,), text in alts["draw_pca"].items() if "top of the curve" in text]
+    assert len(tops) == 1 and tops[0] == pytest.approx(phi_top, abs=1e-9)

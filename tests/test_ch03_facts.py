@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import calclib as cl
+from chapter_harness import frame_alts, number_after, static_slider
 
 CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "ch03-derivatives.md"
 MAX_FRAMES = 120
@@ -52,14 +53,14 @@ class Recorder:
     def __init__(self):
         self.sliders = []
 
-    def __call__(self, draw, *, caption="", initial=None, **params):
+    def __call__(self, draw, *, caption="", initial=None, alt="", **params):
         params.pop("figsize", None)
-        params.pop("alt", None)
         params.pop("dpi", None)
         grids = {k: np.asarray(p.values if isinstance(p, cl.Param) else p, dtype=float)
                  for k, p in params.items()}
         self.sliders.append({"draw": draw, "caption": caption, "grids": grids,
-                             "initial": initial})
+                             "initial": initial,
+                             "slider": static_slider(draw, caption=caption, alt=alt, **params)})
 
 
 @pytest.fixture(scope="module")
@@ -337,3 +338,66 @@ def test_one_imports_cell_and_few_visible_asserts():
         assert n <= 2, src[:120]
         if "raises-exception" in tags:
             assert src.lstrip().startswith("%xmode Minimal")
+
+
+# ---- every slider: alt text that says what each frame shows ---------------------------
+
+def _own_network_loss(ns, w):
+    """The training loss and accuracy of the network with weight w, in plain NumPy."""
+    theta = ns["theta_trained"].copy()
+    theta[ns["W_INDEX"]] = w
+    sizes = np.cumsum([0] + [int(np.prod(s)) for s in ns["SHAPES"]])
+    W1, b1, W2, b2 = (theta[i:j].reshape(s) for i, j, s in
+                      zip(sizes[:-1], sizes[1:], ns["SHAPES"]))
+    X, y = ns["X_train"], ns["y_train"]
+    z = (np.tanh(X @ W1.T + b1) @ W2.T + b2)[:, 0]
+    return np.mean(np.logaddexp(0, z) - y * z), np.mean((z > 0) == y)
+
+
+def test_every_slider_describes_each_frame_in_its_alt_text(chapter):
+    ns = chapter["ns"]
+    alts = {name: frame_alts(s["slider"]) for name, s in chapter["sliders"].items()}
+    # 3.1: g = x²y + sin y, so the slope at x = 1 is 2 y0 and the value y0 + sin y0
+    for y0 in (-1.0, 0.0, 0.75):
+        text = alts["draw_slice"][(y0,)]
+        assert number_after(text, "∂f/∂x =") == pytest.approx(2 * y0, abs=0.006)
+        assert number_after(text, "where f =") == pytest.approx(y0 + np.sin(y0), abs=0.006)
+    assert "horizontal line" in alts["draw_slice"][(0.0,)]
+    # 3.2: 30 steps of x <- x - lr A x on the bowl, A from its eigen-decomposition
+    t = np.radians(30)
+    R = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    A = R @ np.diag([4.0, 1.0]) @ R.T
+    for lr in (0.1, 0.5, 0.6):
+        x = np.array([-2.0, 1.0])
+        for _ in range(30):
+            x = x - lr * A @ x
+        text = alts["draw_lr"][(lr,)]
+        assert number_after(text, "f(x_30) =") == pytest.approx(0.5 * x @ A @ x, rel=0.05)
+    assert "stays on one side" in alts["draw_lr"][(0.1,)]
+    assert "leaves the window" in alts["draw_lr"][(0.6,)]
+    # 3.3: grad g(p) = e^(-1/2) (0.5, 0.5) for g = x exp(-(x² + y²)) at p = (-0.5, 0.5)
+    grad = np.exp(-0.5) * np.array([0.5, 0.5])
+    for phi in (0.0, 90.0, 225.0):
+        u = np.array([np.cos(np.radians(phi)), np.sin(np.radians(phi))])
+        text = alts["draw_direction"][(phi,)]
+        assert number_after(text, "D_u g =") == pytest.approx(grad @ u, abs=6e-4)
+        angle = np.degrees(np.arccos(np.clip(grad @ u / np.linalg.norm(grad), -1, 1)))
+        assert number_after(text, "an angle of") == pytest.approx(angle, abs=0.06)
+    # 3.4: the loss, its slope (a central difference) and the accuracy, recomputed
+    w_grid = chapter["sliders"]["draw_weight"]["grids"]["w"]
+    for w in (w_grid[0], w_grid[len(w_grid) // 2], w_grid[-1]):
+        text = alts["draw_weight"][(float(w),)]
+        loss, acc = _own_network_loss(ns, w)
+        h = 1e-5
+        slope = (_own_network_loss(ns, w + h)[0] - _own_network_loss(ns, w - h)[0]) / (2 * h)
+        assert number_after(text, "L =") == pytest.approx(loss, abs=6e-4)
+        assert number_after(text, "tangent of slope") == pytest.approx(slope, abs=6e-4)
+        assert f"training accuracy {acc:.0%}" in text
+    # 3.5: |grad g(a, 0)| = |1 - 2a²| e^(-a²); at the hill and the basin no dashed contour
+    for a in (-0.4, 0.0, 1.2):
+        text = alts["draw_zoom"][a, 1.0]
+        assert number_after(text, "|∇g(x0)| =") == pytest.approx(
+            abs(1 - 2 * a**2) * np.exp(-a**2), abs=6e-4)
+    hill = [a for a in chapter["sliders"]["draw_zoom"]["grids"]["a"]
+            if np.isclose(a, 1 / np.sqrt(2))][0]
+    assert "no dashed contour" in alts["draw_zoom"][hill, 0.25]

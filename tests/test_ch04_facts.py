@@ -20,6 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 import calclib  # noqa: E402
 import calclib as cl  # noqa: E402
+from chapter_harness import frame_alts, number_after, static_slider  # noqa: E402
 
 CHAPTER = Path(__file__).resolve().parents[1] / "chapters" / "ch04-optimization.md"
 IMPORTS = ["import numpy as np", "import matplotlib.pyplot as plt", "import calclib as cl",
@@ -55,8 +56,9 @@ def chapter():
     text = CHAPTER.read_text(encoding="utf-8")
     sliders, glued = [], {}
 
-    def fake_slider(draw, *, caption="", initial=None, **params):
-        sliders.append({"draw": draw, "caption": caption, "params": params})
+    def fake_slider(draw, *, caption="", initial=None, alt="", **params):
+        sliders.append({"draw": draw, "caption": caption, "params": params,
+                        "slider": static_slider(draw, caption=caption, alt=alt, **params)})
 
     def fake_glue(name, value, display=True):
         glued[name] = value
@@ -259,3 +261,38 @@ def test_circle_slider_grid_contains_the_optimum_and_angles(chapter):
     assert angle(pts[:, np.argmax(f)]) < 1e-6 and abs(angle(pts[:, np.argmin(f)]) - 180) < 1e-6
     others = [angle(p) for p, t in zip(pts.T, thetas) if t not in (45, 135)]
     assert min(min(others), 180 - max(others)) > 1
+
+
+def test_every_slider_describes_each_frame_in_its_alt_text(chapter):
+    alts = {s["draw"].__name__: frame_alts(s["slider"]) for s in chapter["sliders"]}
+    # 4.1: x (x² - a) = 0 at x = 0 and x = ±√a, the roots NumPy finds
+    for a in (-0.5, 0.0, 0.5):
+        text = alts["draw_family"][(a,)]
+        roots = np.roots([1.0, 0.0, -a, 0.0])
+        real = np.unique(np.round(roots[np.abs(roots.imag) < 1e-12].real, 2) + 0.0)
+        assert f"{len(real)} marked critical point" in text
+        for x in real:
+            assert f"x = {x:.2g} (" in text, (x, text)
+    assert "(degenerate)" in alts["draw_family"][(0.0,)]
+    assert "x = 0 (saddle)" in alts["draw_family"][(0.5,)]
+    # 4.2: with a = c = 1 the Hessian [[2, b], [b, 2]] has eigenvalues 2 ∓ |b|, D = 4 - b²
+    for b in (0.0, 2.0, -2.5):
+        text = alts["draw_quadratic"][1.0, b, 1.0]
+        assert number_after(text, "λ1 =") == pytest.approx(2 - abs(b), abs=0.006)
+        assert number_after(text, "λ2 =") == pytest.approx(2 + abs(b), abs=0.006)
+        assert number_after(text, "D =") == pytest.approx(4 - b**2, abs=0.006)
+    assert "One eigenvalue is 0" in alts["draw_quadratic"][1.0, 2.0, 1.0]
+    assert "hyperbolas" in alts["draw_quadratic"][1.0, -2.5, 1.0]
+    assert "circles" in alts["draw_quadratic"][1.0, 0.0, 1.0]
+    # 4.3: f = x² + 4xy + y² = 1 + 2 sin 2θ on the circle; the angle between 2Ax and 2x
+    A = np.array([[1.0, 2.0], [2.0, 1.0]])
+    for theta in (15.0, 45.0, 120.0):
+        x = np.array([np.cos(np.radians(theta)), np.sin(np.radians(theta))])
+        text = alts["draw_circle_walk"][(theta,)]
+        assert number_after(text, "level set f =") == pytest.approx(
+            1 + 2 * np.sin(np.radians(2 * theta)), abs=0.006)
+        gf = A @ x
+        angle = np.degrees(np.arccos(np.clip(gf @ x / np.linalg.norm(gf), -1, 1)))
+        assert number_after(text, "(blue) are") == pytest.approx(angle, abs=0.6)
+    assert "touches the circle" in alts["draw_circle_walk"][(45.0,)]
+    assert "crosses the circle" in alts["draw_circle_walk"][(15.0,)]

@@ -186,6 +186,35 @@ def test_every_slider_asks_and_a_collapsed_block_answers(chapter):
     assert n_sliders >= 1, f"{chapter} has no slider"
 
 
+def _slider_calls(source: str) -> list[ast.Call]:
+    """The cl.slider(...) calls of a cell's source."""
+    return [n for n in ast.walk(ast.parse(_python(source)))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr == "slider" and isinstance(n.func.value, ast.Name)
+            and n.func.value.id == "cl"]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_slider_passes_an_alt_function(chapter):
+    """Each frame of a slider needs alternative text that says what *that* frame shows, so
+    every cl.slider(...) call passes alt=, a function of the slider's values (a string
+    only becomes "text. Shown: a = ..." for every frame)."""
+    n_calls = 0
+    for n, cell in enumerate(_code_cells(chapter), start=1):
+        calls = _slider_calls(cell.source)
+        # every call is found: as many as the text `cl.slider(` outside comments
+        code = "\n".join(line.split("#", 1)[0] for line in _python(cell.source).splitlines())
+        assert len(calls) == code.count("cl.slider("), f"{chapter}, code cell {n}"
+        for call in calls:
+            n_calls += 1
+            where = f"{chapter}, code cell {n}, cl.slider({ast.unparse(call.args[0])}, ...)"
+            alt = [kw.value for kw in call.keywords if kw.arg == "alt"]
+            assert alt, f"{where} passes no alt=: write alt_<name>(**values) -> str"
+            assert not isinstance(alt[0], (ast.Constant, ast.JoinedStr, ast.BinOp)), (
+                f"{where}: alt= must be a function of the slider's values, not a string")
+    assert n_calls >= 1, f"{chapter} has no slider"
+
+
 # ---- self-checks: one block at the end of every section, answers from the computation ----
 
 SECTION = re.compile(r"^## (\d+\.\d+) ", re.M)
