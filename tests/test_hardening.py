@@ -471,6 +471,51 @@ def test_feedback_math_renders_offline(graded):
     assert not offsite and not failed and not console, (offsite, failed, console)
 
 
+def test_feedback_says_to_be_graded_by_a_person_everywhere(graded):
+    """A written answer that waits for a person reads the same in nbgrader's parts of the page
+    (contents, cell heading, total) as in the course's score table: not "Score: 0.0 / 2.0"."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{graded.course / 'gradebook.db'}") as gb:
+        waiting = gb.find_grade("answer_cosine_length", ASSIGNMENT, ASSIGNMENT, "normal")
+        assert waiting.needs_manual_grade        # the premise: a real answer, not yet graded
+        total = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "normal")
+        score, possible = total.score, total.max_score
+    page = (graded.course / "feedback" / "normal" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert ('<a href="#answer_cosine_length">Written response</a> (to be graded by a person (2 points))'
+            in page)
+    assert "To be graded by a person (2 points)" in page
+    assert re.search(rf"\(Score so far: {score:.1f} / {possible:.1f}; 2 of the points to be graded by a "
+                     r"person\)</h4>", page), re.findall(r"\(Score[^<]*</h4>", page)
+    assert "Score: 0.0 / 2.0" not in page
+    table = feedback_text(graded, "normal").split("Your scores, part by part")[1]
+    assert "answer_cosine_length" in table and "2 of the points to be graded by a person" in table
+
+
+def test_feedback_long_messages_wrap(graded):
+    """At 1300 px a failing hidden test's long message wraps inside the page: no output line
+    is wider than its box (before, the end of the explanation was off-screen)."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    page_path = graded.course / "feedback" / "hidden_errors" / ASSIGNMENT / f"{ASSIGNMENT}.html"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
+                   else r.abort())
+        page.goto(page_path.as_uri(), wait_until="load")
+        boxes = page.evaluate("""() => Array.from(document.querySelectorAll('div.output_area pre'))
+            .map(p => ({text: p.textContent, scroll: p.scrollWidth, client: p.clientWidth,
+                        space: getComputedStyle(p).whiteSpace}))""")
+        browser.close()
+    longest = max(boxes, key=lambda b: max(map(len, b["text"].splitlines() or [""])))
+    assert max(map(len, longest["text"].splitlines())) > 200, longest["text"][:300]   # one that must wrap
+    assert all(b["space"] == "pre-wrap" for b in boxes), {b["space"] for b in boxes}
+    assert all(b["scroll"] <= b["client"] + 1 for b in boxes), [b for b in boxes if b["scroll"] > b["client"] + 1][:2]
+
+
 # ---- stock nbgrader, for comparison --------------------------------------------------------
 
 def test_stock_nbgrader_is_fooled_by_the_cheats(stock, graded):

@@ -80,7 +80,20 @@ class FeedbackRedactor(NbGraderPreprocessor):
                 cell.outputs = kept
         nb.cells.insert(0, self._summary(nb, review))
         nb.metadata.pop(METADATA_KEY, None)
+        # for OfflineFeedbackExporter: the parts nbgrader's template would show as "Score: 0"
+        resources.setdefault("course_feedback", {})["pending"] = self.pending_parts(nb, review)
         return nb, resources
+
+    @staticmethod
+    def pending_parts(nb, review: set) -> dict[str, float]:
+        """``{grade_id: points}`` of the hand-graded cells that still wait for a person."""
+        out = {}
+        for c in nb.cells:
+            m = _nbg(c)
+            gid = m.get("grade_id")
+            if gid and m.get("grade") and m.get("solution") and (m.get("score") is None or gid in review):
+                out[gid] = float(m.get("points") or 0)
+        return out
 
     def _hide(self, cell, master_source: str) -> None:
         visible = master_source.split("\n")
@@ -140,7 +153,10 @@ class FeedbackRedactor(NbGraderPreprocessor):
             elif any(gid in review for gid in cells):
                 note = "held for review"
             rows.append(f"| `{part}` | {shown} / {points:g} | {note} |")
-        rows.append(f"| **Total** | **{total:g} / {possible:g}** | |")
+        waiting = FeedbackRedactor.pending_parts(nb, review)
+        rows.append(f"| **Total** | **{total:g} / {possible:g}** | "
+                    + (f"{sum(waiting.values()):g} of the points to be graded by a person" if waiting else "")
+                    + " |")
         text = "### Your scores, part by part\n\n" + "\n".join(rows)
         notes = list(dict.fromkeys(f["message"] for f in found))
         if notes:
@@ -223,4 +239,40 @@ class OfflineFeedbackExporter(HTMLExporter):
                                  directory)
                 self._bundle = ""
         self.environment.globals["nbgrader_offline_mathjax"] = self._bundle
-        return super().from_notebook_node(nb, resources, **kw)
+        html, resources = super().from_notebook_node(nb, resources, **kw)
+        pending = (resources.get("course_feedback") or {}).get("pending") or {}
+        return course_feedback_html(html, pending), resources
+
+
+#: Long lines of output (a test's message) wrap instead of running off the page.
+WRAP_CSS = """<style>
+div.output_area pre, div.output_subarea pre, div.output_text pre {
+  white-space: pre-wrap; overflow-wrap: anywhere; word-break: normal;
+}
+</style>
+"""
+
+
+def course_feedback_html(html: str, pending: dict[str, float]) -> str:
+    """nbgrader's feedback page, saying what the course's score table says: a hand-graded
+    part that waits for a person is "to be graded by a person", not "Score: 0.0 / 2.0",
+    and the total says how many of its points are still to come. Long output lines wrap."""
+    html = html.replace("</head>", WRAP_CSS + "</head>", 1)
+    for gid, points in pending.items():
+        label = f"to be graded by a person ({points:g} points)"
+        # the table of contents: <a href="#gid">Written response</a> (Score: 0.0 / 2.0)
+        html = re.sub(rf'(<a href="#{re.escape(gid)}">[^<]*</a>) \(Score: [^)]*\)',
+                      lambda m: f"{m.group(1)} ({label})", html, count=1)
+        # the cell's heading, after its anchor: Score: 0.0 / 2.0 <a href="#top">
+        anchor = html.find(f'<a name="{gid}"></a>')
+        if anchor >= 0:
+            head = re.compile(r"Score: [0-9.]+ / [0-9.]+(?=\s*<a href=\"#top\">)")
+            m = head.search(html, anchor)
+            if m:
+                html = html[:m.start()] + label[0].upper() + label[1:] + html[m.end():]
+    if pending:
+        waiting = sum(pending.values())
+        html = re.sub(r"\(Score: ([0-9.]+) / ([0-9.]+)\)</h4>",
+                      lambda m: (f"(Score so far: {m.group(1)} / {m.group(2)}; {waiting:g} of the points "
+                                 "to be graded by a person)</h4>"), html, count=1)
+    return html
