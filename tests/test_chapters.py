@@ -317,3 +317,19 @@ def test_references_to_other_sections_are_checked_cross_references(chapter):
     for target in re.findall(r"\{ref\}`[^`<]*<([^>]+)>`", text):
         if target.startswith(("sec-", "ch-")):
             assert target in labels, f"{{ref}} to {target}, which no chapter defines"
+
+
+def test_every_static_figure_has_a_caption():
+    """A code cell that makes a figure for the page (``fig = plt.figure(...)`` or
+    ``plt.subplots(...)`` at its top level, not a slider's helper figure that it closes) carries
+    a myst-nb figure caption, which the page shows under the figure."""
+    missing = []
+    for chapter in CHAPTERS:
+        for n, cell in enumerate(_code_cells(chapter), start=1):
+            src = cell.source
+            if "remove-cell" in cell.metadata.get("tags", []) or "cl.slider(" in src or "plt.close(" in src:
+                continue
+            if re.search(r"^[\w, ()]*=\s*plt\.(subplots|figure)\(", src, re.M):
+                if not cell.metadata.get("mystnb", {}).get("figure", {}).get("caption"):
+                    missing.append(f"{chapter}, code cell {n}")
+    assert not missing, missing
