@@ -13,8 +13,8 @@ setup + call + teardown time) and splits the suite's time three ways:
   bound: their fixed start-up cost is scaled too);
 * the rest (calclib, the instructor loop, the hub...): independent of the chapter count.
 
-The estimate is printed beside the budgets of issue 10 (today <= 20 min; 11 chapters
-<= 35 min).
+The budgets of issue 10 (today <= 20 min; 11 chapters <= 35 min) are judged on the run's
+wall-clock time, which with pytest-xdist is less than the sum of the tests' times.
 """
 
 from __future__ import annotations
@@ -76,12 +76,19 @@ def main() -> None:
         print(f"  chapter {ch:2d} and its assignment {secs / 60:6.1f} min")
     print(f"  book-wide (build, Chromium)    {book_wide / 60:6.1f} min")
     print(f"  everything else                {other / 60:6.1f} min")
-    print(f"  total today                    {today / 60:6.1f} min  (budget <= "
-          f"{BUDGET_TODAY:.0f} min {'ok' if today / 60 <= BUDGET_TODAY else 'MISSED'})")
-    print(f"  estimate for {COMPLETE_CHAPTERS} chapters          {complete / 60:6.1f} min  "
-          f"(+{len(missing)} chapters at {mean_chapter / 60:.1f} min, book-wide x"
+    # `make test` runs test files side by side (pytest-xdist): the per-test times add up to
+    # more than the run takes. The budget is the run's wall-clock time (the report's
+    # testsuite time); the estimate scales it by the summed times' growth.
+    suite = next(ET.parse(report).getroot().iter("testsuite"))
+    wall = float(suite.get("time") or today)
+    print(f"  sum of the tests' times        {today / 60:6.1f} min  (one worker would take about this)")
+    print(f"  total today (wall clock)       {wall / 60:6.1f} min  (budget <= "
+          f"{BUDGET_TODAY:.0f} min {'ok' if wall / 60 <= BUDGET_TODAY else 'MISSED'})")
+    estimate = wall * complete / today if today else wall
+    print(f"  estimate for {COMPLETE_CHAPTERS} chapters          {estimate / 60:6.1f} min  "
+          f"(+{len(missing)} chapters at {mean_chapter / 60:.1f} min summed, book-wide x"
           f"{COMPLETE_CHAPTERS / chapters:.2f}; budget <= {BUDGET_COMPLETE:.0f} min "
-          f"{'ok' if complete / 60 <= BUDGET_COMPLETE else 'MISSED'})")
+          f"{'ok' if estimate / 60 <= BUDGET_COMPLETE else 'MISSED'})")
 
 
 if __name__ == "__main__":
