@@ -9,7 +9,7 @@ download without either, so this extension does the same copy unconditionally: m
 writes each executed notebook to ``_build/jupyter_execute/<page>.ipynb``; we copy it into
 ``_build/html/_sources/`` and point the theme at it. When launch buttons are configured
 (``repository.url`` in _config.yml) the theme copies the unmerged notebook over ours, so
-the outputs are merged in again after it; ``colab_url`` is refused with its reason.
+the outputs are merged in after it; ``colab_url`` is refused with its reason.
 
 2. Drop duplicated ``<script>`` tags. sphinx-thebe 0.3 registers its inline configuration
 script (``const THEBE_JS_URL = ...``) twice, and the second copy throws "Identifier
@@ -54,8 +54,7 @@ def _add_ipynb_source(app, pagename, templatename, context, doctree):
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     copy2(executed, target)
-    _merge_cached_outputs(app, target)
-    context["ipynb_source"] = f"{pagename}.ipynb"
+    context["ipynb_source"] = f"{pagename}.ipynb"    # the outputs: _merge_download, after the theme
 
 
 def _merge_cached_outputs(app, path: Path) -> None:
@@ -109,9 +108,10 @@ def _accessible_toggles(app, pagename, templatename, context, doctree):
                                        "<summary>")
 
 
-def _keep_merged_download(app, pagename, templatename, context, doctree):
-    """With launch buttons configured, sphinx-book-theme copies the unmerged notebook over
-    the download (its launch code, priority 501); merge the cached outputs in again."""
+def _merge_download(app, pagename, templatename, context, doctree):
+    """Merge the cached outputs into the download, once, after sphinx-book-theme's launch
+    code (priority 501), which copies the unmerged notebook over it when launch buttons
+    are configured."""
     if context.get("ipynb_source") and doctree is not None:
         target = Path(app.outdir) / "_sources" / context["ipynb_source"]
         if target.is_file():
@@ -152,7 +152,7 @@ def setup(app):
     os.environ.update(execution_environment(app.srcdir))
     # before sphinx-book-theme builds its header buttons (priority 501)
     app.connect("html-page-context", _add_ipynb_source, priority=500)
-    app.connect("html-page-context", _keep_merged_download, priority=502)
+    app.connect("html-page-context", _merge_download, priority=502)
     app.connect("config-inited", _launch_settings)
     app.connect("html-page-context", _clean_scripts, priority=900)
     app.connect("html-page-context", _accessible_toggles, priority=900)

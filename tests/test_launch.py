@@ -56,6 +56,13 @@ def launch_book(built_book, tmp_path_factory) -> Path:
     return out / "_build" / "html"
 
 
+def the_button(page: str, launch_book: Path, service: str):
+    """The one link of the chapter's page that goes to ``service``, taken apart."""
+    found = [u for u in links(launch_book / f"{page}.html") if u.startswith(service)]
+    assert len(found) == 1, f"{page}: links to {service}: {found}"
+    return urlsplit(found[0])
+
+
 def tracked_files() -> set[str]:
     out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
     return set(out.stdout.split())
@@ -65,10 +72,8 @@ def tracked_files() -> set[str]:
 def test_every_chapter_has_a_binder_button_that_opens_its_own_source(launch_book):
     files = tracked_files()
     for page in chapter_files():
-        found = [u for u in links(launch_book / f"{page}.html") if u.startswith(BINDER)]
-        assert len(found) == 1, f"{page}: Binder links {found}"
-        url = urlsplit(found[0])
-        assert url.path == "/v2/gh/example-org/calc-ml/main", found[0]
+        url = the_button(page, launch_book, BINDER)
+        assert url.path == "/v2/gh/example-org/calc-ml/main", url.geturl()
         (urlpath,) = parse_qs(url.query)["urlpath"]
         assert urlpath.startswith("lab/tree/"), urlpath          # JupyterLab, not the classic UI
         source = urlpath.removeprefix("lab/tree/")
@@ -79,10 +84,8 @@ def test_every_chapter_has_a_binder_button_that_opens_its_own_source(launch_book
 def test_every_chapter_has_a_jupyterhub_button_that_pulls_the_repository(launch_book):
     files = tracked_files()
     for page in chapter_files():
-        found = [u for u in links(launch_book / f"{page}.html") if u.startswith(HUB)]
-        assert len(found) == 1, f"{page}: JupyterHub links {found}"
-        url = urlsplit(found[0])
-        assert url.path == "/hub/user-redirect/git-pull", found[0]          # nbgitpuller
+        url = the_button(page, launch_book, HUB)
+        assert url.path == "/hub/user-redirect/git-pull", url.geturl()      # nbgitpuller
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         assert query["repo"] == REPO and query["branch"] == "main", query
         # nbgitpuller clones into ~/calc-ml, so the path starts with the repository's name

@@ -78,10 +78,11 @@ class FeedbackRedactor(NbGraderPreprocessor):
                     else:
                         kept.append(out)
                 cell.outputs = kept
-        nb.cells.insert(0, self._summary(nb, review))
+        waiting = self.pending_parts(nb, review)
+        nb.cells.insert(0, self._summary(nb, review, waiting))
         nb.metadata.pop(METADATA_KEY, None)
         # for OfflineFeedbackExporter: the parts nbgrader's template would show as "Score: 0"
-        resources.setdefault("course_feedback", {})["pending"] = self.pending_parts(nb, review)
+        resources.setdefault("course_feedback", {})["pending"] = waiting
         return nb, resources
 
     @staticmethod
@@ -128,32 +129,26 @@ class FeedbackRedactor(NbGraderPreprocessor):
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="Hidden tests passed.\n")]
 
     @staticmethod
-    def _summary(nb, review: set) -> NotebookNode:
+    def _summary(nb, review: set, waiting: dict[str, float]) -> NotebookNode:
         rows = ["| Part | Score | |", "|---|---|---|"]
         total = possible = 0.0
         found = findings(nb)
         for part, cells in parts_of(nb.cells).items():
             score = points = 0.0
-            pending = False
             for c in nb.cells:
                 m = _nbg(c)
                 if m.get("grade_id") in cells:
                     points += float(m.get("points") or 0)
-                    if m.get("score") is None:
-                        pending = True
-                    else:
+                    if m.get("score") is not None:
                         score += float(m["score"])
             total += score
             possible += points
-            manual = any(_nbg(c).get("grade_id") == part and _nbg(c).get("grade")
-                         and _nbg(c).get("solution") for c in nb.cells)
             note, shown = "", f"{score:g}"
-            if manual and (pending or part in review):
+            if part in waiting:                  # a hand-graded part is its own part
                 note, shown = "to be graded by a person", "–"
             elif any(gid in review for gid in cells):
                 note = "held for review"
             rows.append(f"| `{part}` | {shown} / {points:g} | {note} |")
-        waiting = FeedbackRedactor.pending_parts(nb, review)
         rows.append(f"| **Total** | **{total:g} / {possible:g}** | "
                     + (f"{sum(waiting.values()):g} of the points to be graded by a person" if waiting else "")
                     + " |")
